@@ -1,0 +1,217 @@
+//! The Pub/Sub registry: who is subscribed to which channel, pattern or shard channel, and
+//! message fan-out.
+//!
+//! PUBLISH encodes a message at most once per protocol version (RESP2 arrays and RESP3 push
+//! frames differ only in the first byte) and hands the same reference-counted buffer to every
+//! subscriber's outbox: a message costs one allocation whatever the number of subscribers, and
+//! the publisher never waits for a subscriber (slow ones are cut off by their output limit).
+
+use hashbrown::HashMap;
+use parking_lot::RwLock;
+use std::sync::Arc;
+
+use super::client::ClientShared;
+use crate::util::glob::glob_match;
+
+type Subs = HashMap<u64, Arc<ClientShared>>;
+
+/// Hands one encoded message to one subscriber.
+pub type Deliver<'a> = dyn FnMut(&Arc<ClientShared>, Arc<[u8]>) + 'a;
+
+#[derive(Default)]
+struct Registry {
+    channels: HashMap<Vec<u8>, Subs>,
+    patterns: HashMap<Vec<u8>, Subs>,
+    shard_channels: HashMap<Vec<u8>, Subs>,
+}
+
+#[derive(Default)]
+pub struct PubSub {
+    reg: RwLock<Registry>,
+}
+
+/// Which namespace a subscription lives in.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Kind {
+    Channel,
+    Pattern,
+    Shard,
+}
+
+fn push_bulk(out: &mut Vec<u8>, s: &[u8]) {
+    out.push(b'$');
+    out.extend_from_slice(itoa::Buffer::new().format(s.len()).as_bytes());
+    out.extend_from_slice(b"\r\n");
+    out.extend_from_slice(s);
+    out.extend_from_slice(b"\r\n");
+}
+
+/// Encodes a pushed message: `[kind, a, b]` or `[kind, a, b, c]` as a RESP2 array or RESP3 push.
+pub fn encode_push(resp3: bool, parts: &[&[u8]]) -> Arc<[u8]> {
+    let mut out = Vec::with_capacity(32 + parts.iter().map(|p| p.len() + 16).sum::<usize>());
+    out.push(if resp3 { b'>' } else { b'*' });
+    out.extend_from_slice(itoa::Buffer::new().format(parts.len()).as_bytes());
+    out.extend_from_slice(b"\r\n");
+    for p in parts {
+        push_bulk(&mut out, p);
+    }
+    out.into()
+}
+
+/// Lazily encoded message in both protocol versions.
+struct Encoded<'a> {
+    parts: [&'a [u8]; 4],
+    n: usize,
+    v2: Option<Arc<[u8]>>,
+    v3: Option<Arc<[u8]>>,
+}
+
+impl<'a> Encoded<'a> {
+    fn get(&mut self, resp3: bool) -> Arc<[u8]> {
+        let slot = if resp3 { &mut self.v3 } else { &mut self.v2 };
+        slot.get_or_insert_with(|| encode_push(resp3, &self.parts[..self.n]))
+            .clone()
+    }
+}
+
+impl PubSub {
+    fn map(reg: &mut Registry, kind: Kind) -> &mut HashMap<Vec<u8>, Subs> {
+        match kind {
+            Kind::Channel => &mut reg.channels,
+            Kind::Pattern => &mut reg.patterns,
+            Kind::Shard => &mut reg.shard_channels,
+        }
+    }
+
+    /// Adds a subscription; false if it already existed.
+    pub fn subscribe(&self, kind: Kind, name: &[u8], client: &Arc<ClientShared>) -> bool {
+        let mut reg = self.reg.write();
+        Self::map(&mut reg, kind)
+            .entry(name.to_vec())
+            .or_default()
+            .insert(client.id, client.clone())
+            .is_none()
+    }
+
+    /// Removes a subscription; false if it did not exist.
+    pub fn unsubscribe(&self, kind: Kind, name: &[u8], client_id: u64) -> bool {
+        let mut reg = self.reg.write();
+        let m = Self::map(&mut reg, kind);
+        let Some(subs) = m.get_mut(name) else {
+            return false;
+        };
+        let removed = subs.remove(&client_id).is_some();
+        if subs.is_empty() {
+            m.remove(name);
+        }
+        removed
+    }
+
+    /// Publishes to a channel (and matching patterns). Returns the receiver count, as Redis
+    /// counts it (a client matching several patterns counts once per pattern).
+    pub fn publish(&self, channel: &[u8], message: &[u8], deliver: &mut Deliver<'_>) -> usize {
+        let reg = self.reg.read();
+        let mut n = 0;
+        if let Some(subs) = reg.channels.get(channel) {
+            let mut enc = Encoded {
+                parts: [b"message", channel, message, b""],
+                n: 3,
+                v2: None,
+                v3: None,
+            };
+            for c in subs.values() {
+                deliver(
+                    c,
+                    enc.get(c.resp3.load(std::sync::atomic::Ordering::Relaxed)),
+                );
+                n += 1;
+            }
+        }
+        for (pat, subs) in reg.patterns.iter() {
+            if glob_match(pat, channel, false) {
+                let mut enc = Encoded {
+                    parts: [b"pmessage", pat, channel, message],
+                    n: 4,
+                    v2: None,
+                    v3: None,
+                };
+                for c in subs.values() {
+                    deliver(
+                        c,
+                        enc.get(c.resp3.load(std::sync::atomic::Ordering::Relaxed)),
+                    );
+                    n += 1;
+                }
+            }
+        }
+        n
+    }
+
+    /// SPUBLISH: shard channel subscribers only.
+    pub fn spublish(&self, channel: &[u8], message: &[u8], deliver: &mut Deliver<'_>) -> usize {
+        let reg = self.reg.read();
+        let mut n = 0;
+        if let Some(subs) = reg.shard_channels.get(channel) {
+            let mut enc = Encoded {
+                parts: [b"smessage", channel, message, b""],
+                n: 3,
+                v2: None,
+                v3: None,
+            };
+            for c in subs.values() {
+                deliver(
+                    c,
+                    enc.get(c.resp3.load(std::sync::atomic::Ordering::Relaxed)),
+                );
+                n += 1;
+            }
+        }
+        n
+    }
+
+    /// Whether anyone at all listens (fast path for keyspace notifications).
+    pub fn has_listeners(&self) -> bool {
+        let reg = self.reg.read();
+        !reg.channels.is_empty() || !reg.patterns.is_empty()
+    }
+
+    /// PUBSUB CHANNELS / SHARDCHANNELS.
+    pub fn names(&self, kind: Kind, pattern: Option<&[u8]>) -> Vec<Vec<u8>> {
+        let reg = self.reg.read();
+        let m = match kind {
+            Kind::Channel => &reg.channels,
+            Kind::Pattern => &reg.patterns,
+            Kind::Shard => &reg.shard_channels,
+        };
+        m.keys()
+            .filter(|k| pattern.is_none_or(|p| glob_match(p, k, false)))
+            .cloned()
+            .collect()
+    }
+
+    /// Subscriber count of one channel (PUBSUB NUMSUB / SHARDNUMSUB).
+    pub fn count(&self, kind: Kind, name: &[u8]) -> usize {
+        let reg = self.reg.read();
+        let m = match kind {
+            Kind::Channel => &reg.channels,
+            Kind::Pattern => &reg.patterns,
+            Kind::Shard => &reg.shard_channels,
+        };
+        m.get(name).map_or(0, |s| s.len())
+    }
+
+    /// Number of distinct patterns (PUBSUB NUMPAT).
+    pub fn numpat(&self) -> usize {
+        self.reg.read().patterns.len()
+    }
+
+    /// Sizes for INFO: (channels, patterns, shard channels).
+    pub fn sizes(&self) -> (usize, usize, usize) {
+        let reg = self.reg.read();
+        (
+            reg.channels.len(),
+            reg.patterns.len(),
+            reg.shard_channels.len(),
+        )
+    }
+}
