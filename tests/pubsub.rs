@@ -1,0 +1,261 @@
+//! Pub/Sub: subscription replies, message delivery and ordering, RESP2 subscribed mode,
+//! RESP3 push frames, pattern matching, PUBSUB introspection.
+mod common;
+use common::*;
+
+#[test]
+fn subscribe_confirmations_resp2() {
+    let s = Server::start();
+    let mut sub = s.raw();
+    sub.send_cmd(&["SUBSCRIBE", "a", "b"]);
+    assert_eq!(sub.read().to_string(), "[\"subscribe\", \"a\", :1]");
+    assert_eq!(sub.read().to_string(), "[\"subscribe\", \"b\", :2]");
+    sub.send_cmd(&["PSUBSCRIBE", "n*"]);
+    assert_eq!(sub.read().to_string(), "[\"psubscribe\", \"n*\", :3]");
+    // Only (un)subscribe commands, PING, QUIT and RESET are allowed.
+    assert_eq!(
+        sub.s("GET x"),
+        "-ERR Can't execute 'get': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context"
+    );
+    assert_eq!(sub.s("PING"), "[\"pong\", \"\"]");
+    assert_eq!(sub.s("PING hi"), "[\"pong\", \"hi\"]");
+    let mut p = s.raw();
+    assert_eq!(p.s("PUBLISH a hello"), ":1");
+    assert_eq!(sub.read().to_string(), "[\"message\", \"a\", \"hello\"]");
+    assert_eq!(p.s("PUBLISH news x"), ":1");
+    assert_eq!(
+        sub.read().to_string(),
+        "[\"pmessage\", \"n*\", \"news\", \"x\"]"
+    );
+    sub.send_cmd(&["UNSUBSCRIBE"]);
+    let mut got = vec![sub.read().to_string(), sub.read().to_string()];
+    got.sort();
+    assert_eq!(
+        got,
+        vec![
+            "[\"unsubscribe\", \"a\", :2]",
+            "[\"unsubscribe\", \"b\", :1]"
+        ]
+    );
+    assert_eq!(sub.s("PUNSUBSCRIBE"), "[\"punsubscribe\", \"n*\", :0]");
+    // Not subscribed to anything: a null channel and count 0.
+    assert_eq!(sub.s("UNSUBSCRIBE"), "[\"unsubscribe\", (nil), :0]");
+    assert_eq!(sub.s("GET x"), "(nil)");
+}
+
+#[test]
+fn channel_and_pattern_both_deliver() {
+    let s = Server::start();
+    let mut sub = s.raw();
+    sub.send_cmd(&["SUBSCRIBE", "chan"]);
+    sub.read();
+    sub.send_cmd(&["PSUBSCRIBE", "ch*", "c?an"]);
+    sub.read();
+    sub.read();
+    let mut p = s.raw();
+    assert_eq!(p.s("PUBLISH chan m"), ":3");
+    let mut got: Vec<String> = (0..3).map(|_| sub.read().to_string()).collect();
+    got.sort();
+    assert_eq!(
+        got,
+        vec![
+            "[\"message\", \"chan\", \"m\"]",
+            "[\"pmessage\", \"c?an\", \"chan\", \"m\"]",
+            "[\"pmessage\", \"ch*\", \"chan\", \"m\"]",
+        ]
+    );
+}
+
+#[test]
+fn resp3_push_frames_and_commands() {
+    let s = Server::start();
+    let mut sub = s.raw();
+    sub.s("HELLO 3");
+    sub.send_cmd(&["SUBSCRIBE", "a"]);
+    assert_eq!(sub.read().to_string(), ">[\"subscribe\", \"a\", :1]");
+    // In RESP3 any command may run while subscribed.
+    assert_eq!(sub.s("SET k v"), "+OK");
+    assert_eq!(sub.s("PING"), "+PONG");
+    let mut p = s.raw();
+    p.s("PUBLISH a x");
+    assert_eq!(sub.read().to_string(), ">[\"message\", \"a\", \"x\"]");
+    // Publishing to ourselves: the message comes before the PUBLISH reply, as in Redis.
+    sub.send_cmd(&["PUBLISH", "a", "self"]);
+    assert_eq!(sub.read().to_string(), ">[\"message\", \"a\", \"self\"]");
+    assert_eq!(sub.read().to_string(), ":1");
+    assert_eq!(sub.s("UNSUBSCRIBE x"), ">[\"unsubscribe\", \"x\", :1]");
+}
+
+#[test]
+fn ordering_many_messages_several_subscribers() {
+    let s = Server::start();
+    let n = 100_000;
+    let mut subs: Vec<Raw> = (0..3).map(|_| s.raw()).collect();
+    for sub in subs.iter_mut() {
+        sub.send_cmd(&["SUBSCRIBE", "q"]);
+        sub.read();
+    }
+    let mut p = s.raw();
+    // Pipeline the publishes in chunks.
+    let mut sent = 0;
+    while sent < n {
+        let mut batch = Vec::new();
+        for i in sent..(sent + 1000).min(n) {
+            let msg = i.to_string();
+            batch.extend_from_slice(
+                format!(
+                    "*3\r\n$7\r\nPUBLISH\r\n$1\r\nq\r\n${}\r\n{}\r\n",
+                    msg.len(),
+                    msg
+                )
+                .as_bytes(),
+            );
+        }
+        p.send(&batch);
+        for _ in sent..(sent + 1000).min(n) {
+            assert_eq!(p.read().to_string(), ":3");
+        }
+        sent = (sent + 1000).min(n);
+    }
+    for sub in subs.iter_mut() {
+        for i in 0..n {
+            let f = sub.read();
+            assert_eq!(f.items()[2].as_bytes(), i.to_string().as_bytes());
+        }
+    }
+}
+
+#[test]
+fn pubsub_introspection() {
+    let s = Server::start();
+    let mut a = s.raw();
+    a.send_cmd(&["SUBSCRIBE", "x", "y"]);
+    a.read();
+    a.read();
+    a.send_cmd(&["PSUBSCRIBE", "p*"]);
+    a.read();
+    let mut b = s.raw();
+    b.send_cmd(&["SUBSCRIBE", "x"]);
+    b.read();
+    let mut q = s.raw();
+    let ch = q.cmd(&["PUBSUB", "CHANNELS"]);
+    let mut names: Vec<String> = ch.items().iter().map(|f| f.to_string()).collect();
+    names.sort();
+    assert_eq!(names, vec!["\"x\"", "\"y\""]);
+    assert_eq!(q.s("PUBSUB CHANNELS y*"), "[\"y\"]");
+    assert_eq!(
+        q.s("PUBSUB NUMSUB x y z"),
+        "[\"x\", :2, \"y\", :1, \"z\", :0]"
+    );
+    assert_eq!(q.s("PUBSUB NUMPAT"), ":1");
+    assert_eq!(
+        q.s("PUBSUB FOO"),
+        "-ERR unknown subcommand 'FOO'. Try PUBSUB HELP."
+    );
+    drop(a);
+    // The disconnected subscriber's subscriptions are gone.
+    for _ in 0..100 {
+        if q.s("PUBSUB NUMPAT") == ":0" {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    assert_eq!(q.s("PUBSUB NUMSUB x"), "[\"x\", :1]");
+}
+
+#[test]
+fn shard_channels() {
+    let s = Server::start();
+    let mut a = s.raw();
+    a.send_cmd(&["SSUBSCRIBE", "s1"]);
+    assert_eq!(a.read().to_string(), "[\"ssubscribe\", \"s1\", :1]");
+    let mut p = s.raw();
+    assert_eq!(p.s("PUBLISH s1 x"), ":0");
+    assert_eq!(p.s("SPUBLISH s1 hello"), ":1");
+    assert_eq!(a.read().to_string(), "[\"smessage\", \"s1\", \"hello\"]");
+    assert_eq!(p.s("PUBSUB SHARDCHANNELS"), "[\"s1\"]");
+    assert_eq!(p.s("PUBSUB SHARDNUMSUB s1 s2"), "[\"s1\", :1, \"s2\", :0]");
+    assert_eq!(a.s("SUNSUBSCRIBE"), "[\"sunsubscribe\", \"s1\", :0]");
+    assert_eq!(a.s("SUNSUBSCRIBE"), "[\"sunsubscribe\", (nil), :0]");
+}
+
+#[test]
+fn keyspace_notifications() {
+    let s = Server::start_with(&["--notify-keyspace-events", "KEA"]);
+    let mut sub = s.raw();
+    sub.send_cmd(&["PSUBSCRIBE", "__key*__:*"]);
+    sub.read();
+    let mut c = s.raw();
+    c.s("SET foo bar");
+    let a = sub.read().to_string();
+    let b = sub.read().to_string();
+    assert_eq!(
+        a,
+        "[\"pmessage\", \"__key*__:*\", \"__keyspace@0__:foo\", \"set\"]"
+    );
+    assert_eq!(
+        b,
+        "[\"pmessage\", \"__key*__:*\", \"__keyevent@0__:set\", \"foo\"]"
+    );
+    c.s("DEL foo");
+    assert_eq!(
+        sub.read().to_string(),
+        "[\"pmessage\", \"__key*__:*\", \"__keyspace@0__:foo\", \"del\"]"
+    );
+    assert_eq!(
+        sub.read().to_string(),
+        "[\"pmessage\", \"__key*__:*\", \"__keyevent@0__:del\", \"foo\"]"
+    );
+    assert_eq!(
+        c.s("CONFIG GET notify-keyspace-events"),
+        "[\"notify-keyspace-events\", \"AKE\"]"
+    );
+    assert_eq!(
+        c.s("CONFIG SET notify-keyspace-events Q"),
+        "-ERR CONFIG SET failed (possibly related to argument 'notify-keyspace-events') - Invalid event class character. Use 'Ag$lshzxeKEtmdn'."
+    );
+    // Expired events from lazy expiry.
+    c.s("CONFIG SET notify-keyspace-events Ex");
+    c.s("DEBUG SET-ACTIVE-EXPIRE 0");
+    c.s("SET t v PX 1");
+    std::thread::sleep(std::time::Duration::from_millis(5));
+    assert_eq!(c.s("GET t"), "(nil)");
+    assert_eq!(
+        sub.read().to_string(),
+        "[\"pmessage\", \"__key*__:*\", \"__keyevent@0__:expired\", \"t\"]"
+    );
+    // And from active expiry.
+    c.s("DEBUG SET-ACTIVE-EXPIRE 1");
+    c.s("SET t2 v PX 1");
+    assert_eq!(
+        sub.read().to_string(),
+        "[\"pmessage\", \"__key*__:*\", \"__keyevent@0__:expired\", \"t2\"]"
+    );
+}
+
+#[test]
+fn slow_subscriber_is_disconnected() {
+    let s = Server::start_with(&["--client-output-buffer-limit", "pubsub 1mb 256kb 60"]);
+    let mut sub = s.raw();
+    sub.send_cmd(&["SUBSCRIBE", "big"]);
+    sub.read();
+    // Never read from `sub` again; publish far more than its hard limit.
+    let mut p = s.raw();
+    let payload = vec![b'x'; 64 * 1024];
+    let mut receivers_dropped = false;
+    for _ in 0..200 {
+        let n = p.cmd(&[b"PUBLISH".as_slice(), b"big", &payload]).as_int();
+        if n == 0 {
+            receivers_dropped = true;
+            break;
+        }
+    }
+    assert!(receivers_dropped, "subscriber was never disconnected");
+    let info = String::from_utf8(p.cmd(&["INFO", "stats"]).as_bytes().to_vec()).unwrap();
+    assert!(
+        info.contains("client_output_buffer_limit_disconnections:1"),
+        "{info}"
+    );
+    // The publisher and others keep being served.
+    assert_eq!(p.s("PING"), "+PONG");
+}
