@@ -3,13 +3,46 @@
 //! Each module documents its representation at the top. Encoding thresholds are module statics
 //! set from the configuration (`install_config_hooks`).
 
+pub mod geo;
+pub mod hash;
+pub mod hll;
+mod htable;
 mod interim;
+mod packed;
+pub mod set;
+pub mod zset;
 
-pub use interim::{Hash, List, Set, Stream, ZSet};
+pub use hash::Hash;
+pub use interim::{List, Stream};
+pub use set::Set;
+pub use zset::ZSet;
 
 use crate::config::Config;
 
 /// Mirrors the encoding thresholds from the configuration into the type modules.
 pub fn install_config_hooks(cfg: &Config) {
-    let _ = cfg;
+    use std::sync::atomic::Ordering::Relaxed;
+    let usize_hook = |name: &'static str, target: &'static std::sync::atomic::AtomicUsize| {
+        cfg.on_change(name, move |v| {
+            target.store(v.parse().unwrap_or(0), Relaxed);
+            Ok(())
+        });
+    };
+    usize_hook(
+        "hash-max-listpack-entries",
+        &hash::HASH_MAX_LISTPACK_ENTRIES,
+    );
+    usize_hook("hash-max-listpack-value", &hash::HASH_MAX_LISTPACK_VALUE);
+    usize_hook("set-max-intset-entries", &set::SET_MAX_INTSET_ENTRIES);
+    usize_hook("set-max-listpack-entries", &set::SET_MAX_LISTPACK_ENTRIES);
+    usize_hook("set-max-listpack-value", &set::SET_MAX_LISTPACK_VALUE);
+    usize_hook(
+        "zset-max-listpack-entries",
+        &zset::ZSET_MAX_LISTPACK_ENTRIES,
+    );
+    usize_hook("zset-max-listpack-value", &zset::ZSET_MAX_LISTPACK_VALUE);
+    cfg.on_change("hll-sparse-max-bytes", |v| {
+        hll::HLL_SPARSE_MAX_BYTES.store(v.parse().unwrap_or(3000), Relaxed);
+        Ok(())
+    });
 }
