@@ -8,12 +8,14 @@ pub mod hash;
 pub mod hll;
 mod htable;
 mod interim;
+pub mod list;
 mod packed;
 pub mod set;
 pub mod zset;
 
 pub use hash::Hash;
-pub use interim::{List, Stream};
+pub use interim::Stream;
+pub use list::List;
 pub use set::Set;
 pub use zset::ZSet;
 
@@ -41,6 +43,10 @@ pub fn install_config_hooks(cfg: &Config) {
         &zset::ZSET_MAX_LISTPACK_ENTRIES,
     );
     usize_hook("zset-max-listpack-value", &zset::ZSET_MAX_LISTPACK_VALUE);
+    cfg.on_change("list-max-listpack-size", |v| {
+        list::LIST_MAX_LISTPACK_SIZE.store(v.parse().unwrap_or(-2), Relaxed);
+        Ok(())
+    });
     cfg.on_change("hll-sparse-max-bytes", |v| {
         hll::HLL_SPARSE_MAX_BYTES.store(v.parse().unwrap_or(3000), Relaxed);
         Ok(())
