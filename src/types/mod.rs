@@ -7,16 +7,16 @@ pub mod geo;
 pub mod hash;
 pub mod hll;
 mod htable;
-mod interim;
 pub mod list;
 mod packed;
 pub mod set;
+pub mod stream;
 pub mod zset;
 
 pub use hash::Hash;
-pub use interim::Stream;
 pub use list::List;
 pub use set::Set;
+pub use stream::Stream;
 pub use zset::ZSet;
 
 use crate::config::Config;
@@ -47,6 +47,8 @@ pub fn install_config_hooks(cfg: &Config) {
         list::LIST_MAX_LISTPACK_SIZE.store(v.parse().unwrap_or(-2), Relaxed);
         Ok(())
     });
+    usize_hook("stream-node-max-bytes", &stream::STREAM_NODE_MAX_BYTES);
+    usize_hook("stream-node-max-entries", &stream::STREAM_NODE_MAX_ENTRIES);
     cfg.on_change("hll-sparse-max-bytes", |v| {
         hll::HLL_SPARSE_MAX_BYTES.store(v.parse().unwrap_or(3000), Relaxed);
         Ok(())
