@@ -10,6 +10,7 @@ pub mod config;
 pub mod error;
 pub mod persist;
 pub mod protocol;
+pub mod scripting;
 pub mod security;
 pub mod server;
 pub mod store;
