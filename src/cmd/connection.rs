@@ -181,7 +181,9 @@ fn reset(ctx: &mut Ctx) -> CmdResult {
     super::pubsub::unsubscribe_all(srv, c);
     if c.monitor {
         c.monitor = false;
-        srv.monitors.write().retain(|m| m.id != c.id());
+        let mut m = srv.monitors.write();
+        m.retain(|m| m.id != c.id());
+        srv.monitor_count.store(m.len(), Relaxed);
         c.shared.set_flag(client::F_MONITOR, false);
     }
     c.db = 0;

@@ -202,7 +202,9 @@ fn monitor(ctx: &mut Ctx) -> CmdResult {
     if !ctx.client.monitor {
         ctx.client.monitor = true;
         ctx.client.shared.set_flag(client::F_MONITOR, true);
-        ctx.srv.monitors.write().push(ctx.client.shared.clone());
+        let mut m = ctx.srv.monitors.write();
+        m.push(ctx.client.shared.clone());
+        ctx.srv.monitor_count.store(m.len(), Relaxed);
     }
     ctx.ok()
 }

@@ -439,22 +439,35 @@ impl Command {
     /// Indexes (into argv) of the keys this invocation names, from the key specs or the custom
     /// extractor. `None` when the arguments are malformed (the handler will report it).
     pub fn key_indexes(&self, argv: &[&[u8]]) -> Option<Vec<usize>> {
-        if let Some(f) = self.get_keys {
-            return f(argv);
-        }
         let mut out = Vec::new();
+        self.for_each_key(argv, |i| out.push(i))?;
+        Some(out)
+    }
+
+    /// Calls `f` with the argv index of every key, without allocating for the common
+    /// spec-described commands. `None` when the arguments are malformed.
+    pub fn for_each_key(&self, argv: &[&[u8]], mut f: impl FnMut(usize)) -> Option<()> {
+        if let Some(g) = self.get_keys {
+            g(argv)?.into_iter().for_each(f);
+            return Some(());
+        }
         for ks in self.keys {
             if ks.flags & K_NOT_KEY != 0 {
                 continue;
             }
-            spec_keys(ks, argv, &mut out)?;
+            spec_keys_each(ks, argv, &mut f)?;
         }
-        Some(out)
+        Some(())
     }
 }
 
 /// Applies one key spec to argv, appending key indexes.
 pub fn spec_keys(ks: &KeySpec, argv: &[&[u8]], out: &mut Vec<usize>) -> Option<()> {
+    spec_keys_each(ks, argv, &mut |i| out.push(i))
+}
+
+/// Applies one key spec to argv, calling `f` with each key index.
+pub fn spec_keys_each(ks: &KeySpec, argv: &[&[u8]], f: &mut dyn FnMut(usize)) -> Option<()> {
     let argc = argv.len() as i32;
     let begin = match ks.begin {
         Begin::Index(i) => {
@@ -510,7 +523,7 @@ pub fn spec_keys(ks: &KeySpec, argv: &[&[u8]], out: &mut Vec<usize>) -> Option<(
             }
             let mut i = begin;
             while i <= last {
-                out.push(i as usize);
+                f(i as usize);
                 i += step.max(1);
             }
         }
@@ -534,7 +547,7 @@ pub fn spec_keys(ks: &KeySpec, argv: &[&[u8]], out: &mut Vec<usize>) -> Option<(
             }
             let mut i = first as i64;
             for _ in 0..n {
-                out.push(i as usize);
+                f(i as usize);
                 i += step as i64;
             }
         }

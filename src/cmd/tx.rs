@@ -136,6 +136,7 @@ fn exec(ctx: &mut Ctx) -> CmdResult {
         srv: ctx.srv,
         stats: ctx.stats,
         worker: usize::MAX,
+        now_ms: ctx.db.now,
     };
     let records_before = ctx.db.fx.records.len();
     ctx.out.array(queue.len());

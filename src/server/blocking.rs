@@ -227,14 +227,15 @@ fn serve_key<'a>(ex: &Exec<'a>, db: &mut Db<'a>, dbi: usize, key: &[u8]) {
         if let Err(e) = &res {
             Reply::new(&mut out, w.resp3).error(e.as_str());
         }
+        let id = srv.commands.id_of(w.cmd);
         dispatch::account_call(
             ex,
             w.cmd,
+            id,
             &args,
             started.elapsed(),
             res.as_ref().err(),
             &w.client,
-            db,
         );
         dispatch::record_command(db, &args, dirty_before);
         unlink(&mut db.locks, srv, &w);

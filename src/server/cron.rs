@@ -65,11 +65,6 @@ impl InstantMetrics {
 pub fn run_cron(srv: Arc<Server>) {
     let stats_idx = srv.thread_stats.get().map_or(0, |v| v.len() - 1);
     let stats = srv.thread_stats.get().expect("stats")[stats_idx].clone();
-    let ex = Exec {
-        srv: &srv,
-        stats: &stats,
-        worker: usize::MAX,
-    };
     let mut cursors = vec![0usize; 1];
     loop {
         let hz = srv.hot.hz.load(Relaxed).max(1);
@@ -90,6 +85,12 @@ pub fn run_cron(srv: Arc<Server>) {
             );
         }
         srv.refresh_lru_clock();
+        let ex = Exec {
+            srv: &srv,
+            stats: &stats,
+            worker: usize::MAX,
+            now_ms: crate::util::now_ms(),
+        };
         if srv.hot.active_expire_enabled.load(Relaxed) && !srv.loading.load(Relaxed) {
             active_expire_cycle(&ex, tick, &mut cursors);
         }

@@ -28,6 +28,8 @@ pub struct Exec<'a> {
     pub srv: &'a Server,
     pub stats: &'a ThreadStats,
     pub worker: usize,
+    /// Wall-clock ms read once for the batch being processed (commands of one read share it).
+    pub now_ms: i64,
 }
 
 /// What the connection must do after a command.
@@ -227,9 +229,18 @@ fn acquire<'s>(srv: &'s Server, cmd: &Command, args: &[&[u8]]) -> Result<Locks<'
     let idx: Option<smallvec::SmallVec<[usize; 4]>> = if cmd.has(t::KS_ALL) {
         None
     } else {
-        cmd.key_indexes(args)
-            .map(|v| v.into_iter().map(|i| srv.ks.shard_of(args[i])).collect())
+        let mut v = smallvec::SmallVec::new();
+        cmd.for_each_key(args, |i| v.push(srv.ks.shard_of(args[i])))
+            .map(|_| v)
     };
+    // Fast path: uncontended locks, no clock reads.
+    let fast = match &idx {
+        None => srv.ks.try_lock_all(),
+        Some(v) => srv.ks.try_lock_shards(v.clone()),
+    };
+    if let Some(l) = fast {
+        return Ok(l);
+    }
     let step = Duration::from_millis(20);
     loop {
         let got = match &idx {
@@ -267,7 +278,7 @@ pub fn call(
             return Outcome::Done;
         }
     };
-    let mut db = Db::new(srv, locks, c.db, util::now_ms());
+    let mut db = Db::new(srv, locks, c.db, ex.now_ms);
     db.no_touch = c.no_touch;
     let reply_start = out.len();
     let (res, block) = run_handler(ex, c, cmd, args, out, &mut db, 0);
@@ -307,14 +318,16 @@ pub fn call(
         account_call(
             ex,
             cmd,
+            id,
             args,
             started.elapsed(),
             res.as_ref().err(),
             &c.shared,
-            &mut Db::empty(srv),
         );
     }
     c.last_cmd = cmd.name;
+    c.shared.last_cmd.store(id, Relaxed);
+    c.shared.cur_db.store(c.db, Relaxed);
     if c.close_after_reply {
         outcome = Outcome::Close;
     }
@@ -391,14 +404,15 @@ pub fn call_nested<'a>(
     record_command(db, args, dirty_before);
     c.db = db.index;
     db.index = saved_index;
+    let id = ex.srv.commands.id_of(cmd);
     account_call(
         ex,
         cmd,
+        id,
         args,
         started.elapsed(),
         res.as_ref().err(),
         &c.shared,
-        db,
     );
     res
 }
@@ -428,14 +442,13 @@ pub fn finish_effects(srv: &Server, db: &mut Db<'_>, _wrap: Option<()>) {
 pub fn account_call(
     ex: &Exec<'_>,
     cmd: &'static Command,
+    id: usize,
     args: &[&[u8]],
     elapsed: Duration,
     err: Option<&Error>,
     client: &Arc<ClientShared>,
-    _db: &mut Db<'_>,
 ) {
     let srv = ex.srv;
-    let id = srv.commands.id_of(cmd);
     let us = elapsed.as_micros() as u64;
     let st = &ex.stats.cmds[id];
     ThreadStats::bump(&st.calls, 1);
@@ -449,7 +462,7 @@ pub fn account_call(
     if threshold >= 0 && us as i64 >= threshold && !cmd.has(t::SKIP_SLOWLOG) {
         slowlog_push(srv, args, us, client);
     }
-    if !srv.monitors.read().is_empty() && !cmd.has(t::SKIP_MONITOR) && !cmd.has(t::ADMIN) {
+    if srv.monitor_count.load(Relaxed) > 0 && !cmd.has(t::SKIP_MONITOR) && !cmd.has(t::ADMIN) {
         feed_monitors(srv, args, client);
     }
 }
@@ -543,7 +556,9 @@ pub fn client_gone(srv: &Server, c: &mut ClientState) {
     crate::cmd::pubsub::unsubscribe_all(srv, c);
     crate::cmd::tx::unwatch_all(srv, c);
     if c.monitor {
-        srv.monitors.write().retain(|m| m.id != c.id());
+        let mut m = srv.monitors.write();
+        m.retain(|m| m.id != c.id());
+        srv.monitor_count.store(m.len(), Relaxed);
     }
     srv.clients.write().remove(&c.id());
 }

@@ -132,6 +132,8 @@ pub struct Server {
     pub shutdown_save: AtomicU8,
     pub slowlog: Mutex<SlowLog>,
     pub monitors: RwLock<Vec<Arc<ClientShared>>>,
+    /// Number of MONITOR clients (checked without locking on every command).
+    pub monitor_count: AtomicUsize,
     pub blocked_clients: AtomicUsize,
     pub pause: Mutex<Pause>,
     /// The bound TCP address (useful with port 0).
@@ -177,6 +179,7 @@ impl Server {
             shutdown_save: AtomicU8::new(0),
             slowlog: Mutex::new(SlowLog::default()),
             monitors: RwLock::new(Vec::new()),
+            monitor_count: AtomicUsize::new(0),
             blocked_clients: AtomicUsize::new(0),
             pause: Mutex::new(Pause::default()),
             local_addr: OnceLock::new(),

@@ -112,6 +112,8 @@ struct Worker {
     dirty: Vec<usize>,
     stats: Arc<ThreadStats>,
     last_cron: Instant,
+    /// Wall clock (ms) read once per loop iteration; commands of a batch share it.
+    now_ms: i64,
 }
 
 /// Binds the configured addresses (`bind`, `port`).
@@ -194,6 +196,7 @@ pub fn run_worker(srv: Arc<Server>, idx: usize, poll: Poll, listeners: Vec<TcpLi
         dirty: Vec::new(),
         stats,
         last_cron: Instant::now(),
+        now_ms: util::now_ms(),
     };
     for (i, l) in w.listeners.iter_mut().enumerate() {
         w.poll
@@ -232,6 +235,7 @@ impl Worker {
                 eprintln!("poll error: {e}");
             }
             self.shared.sleeping.store(false, SeqCst);
+            self.now_ms = util::now_ms();
             for ev in events.iter() {
                 let t = ev.token();
                 if t == WAKER {
@@ -381,6 +385,7 @@ impl Worker {
 
     fn on_readable(&mut self, i: usize) {
         let qlimit = self.srv.hot.query_buf_limit.load(Relaxed) as usize;
+        let now_ms = self.now_ms;
         let Some(c) = self.conns.get_mut(i).and_then(|c| c.as_mut()) else {
             return;
         };
@@ -435,10 +440,7 @@ impl Worker {
                 }
             }
         }
-        c.state
-            .shared
-            .last_interaction_ms
-            .store(util::now_ms(), Relaxed);
+        c.state.shared.last_interaction_ms.store(now_ms, Relaxed);
         if eof {
             self.close(i);
             return;
@@ -454,6 +456,7 @@ impl Worker {
             srv: &srv,
             stats: &self.stats,
             worker: self.idx,
+            now_ms: self.now_ms,
         };
         let Some(c) = self.conns.get_mut(i).and_then(|c| c.as_mut()) else {
             return;

@@ -147,6 +147,34 @@ impl Keyspace {
         }
     }
 
+    /// Locks every shard if none is held by someone else right now.
+    pub fn try_lock_all(&self) -> Option<Locks<'_>> {
+        let mut held: SmallVec<[(usize, MutexGuard<'_, ShardData>); 4]> = SmallVec::new();
+        for i in 0..SHARDS {
+            held.push((i, self.shards[i].0.try_lock()?));
+        }
+        Some(Locks {
+            ks: self,
+            held,
+            all: true,
+        })
+    }
+
+    /// Locks the given shards if they are free right now.
+    pub fn try_lock_shards(&self, mut idx: SmallVec<[usize; 4]>) -> Option<Locks<'_>> {
+        idx.sort_unstable();
+        idx.dedup();
+        let mut held = SmallVec::new();
+        for i in idx {
+            held.push((i, self.shards[i].0.try_lock()?));
+        }
+        Some(Locks {
+            ks: self,
+            held,
+            all: false,
+        })
+    }
+
     /// Locks every shard, giving up after `timeout` (used while a script may hold them).
     pub fn try_lock_all_for(&self, timeout: std::time::Duration) -> Option<Locks<'_>> {
         let deadline = std::time::Instant::now() + timeout;
