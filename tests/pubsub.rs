@@ -28,15 +28,13 @@ fn subscribe_confirmations_resp2() {
         "[\"pmessage\", \"n*\", \"news\", \"x\"]"
     );
     sub.send_cmd(&["UNSUBSCRIBE"]);
-    let mut got = vec![sub.read().to_string(), sub.read().to_string()];
-    got.sort();
-    assert_eq!(
-        got,
-        vec![
-            "[\"unsubscribe\", \"a\", :2]",
-            "[\"unsubscribe\", \"b\", :1]"
-        ]
-    );
+    // All channels, in no particular order; the counts go down one by one.
+    let (first, second) = (sub.read(), sub.read());
+    assert_eq!(first.items()[2].to_string(), ":2");
+    assert_eq!(second.items()[2].to_string(), ":1");
+    let mut names = vec![first.items()[1].to_string(), second.items()[1].to_string()];
+    names.sort();
+    assert_eq!(names, vec!["\"a\"", "\"b\""]);
     assert_eq!(sub.s("PUNSUBSCRIBE"), "[\"punsubscribe\", \"n*\", :0]");
     // Not subscribed to anything: a null channel and count 0.
     assert_eq!(sub.s("UNSUBSCRIBE"), "[\"unsubscribe\", (nil), :0]");
