@@ -1,5 +1,6 @@
 //! Commands: the table, the execution context, and one module per family.
 
+pub mod bits;
 pub mod command;
 pub mod connection;
 pub mod ctx;
@@ -25,6 +26,7 @@ pub fn families() -> Vec<&'static [Command]> {
         command::COMMANDS,
         keys::COMMANDS,
         strings::COMMANDS,
+        bits::COMMANDS,
         tx::COMMANDS,
         pubsub::COMMANDS,
     ]
