@@ -250,7 +250,8 @@ fn command_info(ctx: &mut Ctx) -> CmdResult {
     for i in 2..ctx.argc() {
         match resolve(ctx, ctx.arg(i)) {
             Some(c) => write_info(ctx, c),
-            None => ctx.out.null_array(),
+            // Redis answers an unknown name with a null bulk string in RESP2.
+            None => ctx.out.null(),
         }
     }
     Ok(())

@@ -11,7 +11,7 @@ use crate::util;
 
 pub static COMMANDS: &[Command] = &[
     Command::new("ping", -1, ping)
-        .flags(FAST | STALE | LOADING | ALLOW_BUSY)
+        .flags(FAST)
         .acl(CONNECTION)
         .doc(
             "connection",
@@ -22,7 +22,7 @@ pub static COMMANDS: &[Command] = &[
         .syntax("[message]")
         .tips(&["request_policy:all_shards", "response_policy:all_succeeded"]),
     Command::new("echo", 2, echo)
-        .flags(FAST | STALE | LOADING | ALLOW_BUSY)
+        .flags(FAST | STALE | LOADING)
         .acl(CONNECTION)
         .doc("connection", "1.0.0", "O(1)", "Returns the given string.")
         .syntax("message"),
@@ -176,7 +176,7 @@ fn quit(ctx: &mut Ctx) -> CmdResult {
 fn reset(ctx: &mut Ctx) -> CmdResult {
     let srv = ctx.srv;
     let c = &mut *ctx.client;
-    c.multi = Default::default();
+    super::tx::end_multi(c);
     super::tx::unwatch_all(srv, c);
     super::pubsub::unsubscribe_all(srv, c);
     if c.monitor {
@@ -185,6 +185,7 @@ fn reset(ctx: &mut Ctx) -> CmdResult {
         c.shared.set_flag(client::F_MONITOR, false);
     }
     c.db = 0;
+    c.shared.cur_db.store(0, Relaxed);
     ctx.db.index = 0;
     c.resp3 = false;
     c.shared.resp3.store(false, Relaxed);
@@ -308,6 +309,7 @@ fn select(ctx: &mut Ctx) -> CmdResult {
         return Err(crate::error::DB_RANGE);
     }
     ctx.client.db = n as usize;
+    ctx.client.shared.cur_db.store(n as usize, Relaxed);
     ctx.db.index = n as usize;
     ctx.ok()
 }
@@ -675,6 +677,13 @@ fn client_kill(ctx: &mut Ctx) -> CmdResult {
             }
             ty = Some(v.to_vec());
         } else if ctx.is(i, "user") {
+            // "default" is the only user there is (no ACL users yet).
+            if v != b"default" {
+                return Err(Error::err(format!(
+                    "No such user '{}'",
+                    String::from_utf8_lossy(v)
+                )));
+            }
             user = Some(v.to_vec());
         } else if ctx.is(i, "addr") {
             addr = Some(v.to_vec());

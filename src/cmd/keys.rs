@@ -81,7 +81,7 @@ pub static COMMANDS: &[Command] = &[
     Command::new("move", 3, move_cmd)
         .flags(WRITE | FAST)
         .acl(KEYSPACE)
-        .keys(&[key_at(K_RW | K_ACCESS | K_DELETE, 1)])
+        .keys(&[key_at(K_RW | K_ACCESS | K_UPDATE, 1)])
         .doc("generic", "1.0.0", "O(1)", "Moves a key to another database.")
         .syntax("key db"),
     Command::new("swapdb", 3, swapdb)
@@ -273,9 +273,28 @@ fn keys(ctx: &mut Ctx) -> CmdResult {
     Ok(())
 }
 
-/// Parses a SCAN-family cursor (an unsigned 64-bit integer).
+/// Parses a SCAN-family cursor the way Redis 7.2 does (C `strtoul`): an optional sign and
+/// decimal digits, nothing after them, no leading space, no overflow. A minus sign wraps around
+/// (`-1` is the largest cursor) and the empty string is cursor 0.
 pub fn parse_cursor(s: &[u8]) -> Result<u64, Error> {
-    num::parse_u64(s).ok_or_else(|| Error::err("invalid cursor"))
+    let invalid = || Error::err("invalid cursor");
+    let (neg, digits) = match s {
+        [] => return Ok(0),
+        [b'-', rest @ ..] => (true, rest),
+        [b'+', rest @ ..] => (false, rest),
+        _ => (false, s),
+    };
+    if digits.is_empty() || !digits.iter().all(u8::is_ascii_digit) {
+        return Err(invalid());
+    }
+    let mut v: u64 = 0;
+    for &c in digits {
+        v = v
+            .checked_mul(10)
+            .and_then(|v| v.checked_add((c - b'0') as u64))
+            .ok_or_else(invalid)?;
+    }
+    Ok(if neg { v.wrapping_neg() } else { v })
 }
 
 /// Options shared by SCAN, HSCAN, SSCAN, ZSCAN: MATCH, COUNT (and TYPE for SCAN).

@@ -243,7 +243,7 @@ fn config_get(ctx: &mut Ctx) -> CmdResult {
     let pats: Vec<&[u8]> = ctx.args[2..].to_vec();
     let mut vals = ctx.srv.cfg.get_matching(&pats);
     for (name, v) in vals.iter_mut() {
-        match name.as_str() {
+        match name.to_ascii_lowercase().as_str() {
             "dir" => {
                 if let Ok(d) = std::env::current_dir() {
                     *v = d.to_string_lossy().into_owned();
@@ -270,7 +270,7 @@ fn config_get(ctx: &mut Ctx) -> CmdResult {
 
 fn config_set(ctx: &mut Ctx) -> CmdResult {
     if !ctx.argc().is_multiple_of(2) {
-        return Err(ctx.wrong_args());
+        return Err(SYNTAX);
     }
     let mut pairs = Vec::new();
     let mut i = 2;
@@ -329,7 +329,10 @@ fn slowlog_get(ctx: &mut Ctx) -> CmdResult {
         }
         if n == -1 { usize::MAX } else { n as usize }
     } else if ctx.argc() > 3 {
-        return Err(ctx.wrong_args());
+        return Err(Error::err(format!(
+            "unknown subcommand or wrong number of arguments for '{}'. Try SLOWLOG HELP.",
+            String::from_utf8_lossy(ctx.arg(1))
+        )));
     } else {
         10
     };

@@ -88,7 +88,7 @@ pub static COMMANDS: &[Command] = &[
         .syntax("key value [key value ...]")
         .tips(&["request_policy:multi_shard", "response_policy:agg_min"]),
     Command::new("append", 3, append)
-        .flags(WRITE | DENYOOM)
+        .flags(WRITE | DENYOOM | FAST)
         .acl(STRING)
         .keys(&[key_at(K_RW | K_INSERT, 1)])
         .doc("string", "2.0.0", "O(1). The amortized time complexity is O(1) assuming the appended value is small and the already present value is of any size, since the dynamic string library used by Redis will double the free space available on every reallocation.", "Appends a string to the value of a key. Creates the key if it doesn't exist.")
@@ -200,31 +200,37 @@ fn parse_set_opts(ctx: &Ctx, from: usize, is_getex: bool) -> Result<SetOpts, Err
         get: false,
         exp: ExpOpt::None,
     };
-    let mut have_exp = false;
+    // The expiry option seen so far (lower-case name): repeating the same one is allowed (the
+    // last value wins), combining two different ones is a syntax error, as in Redis.
+    let mut exp_kind: Option<&'static str> = None;
+    let compatible = |kind: Option<&str>, name: &str| kind.is_none_or(|k| k == name);
     // (argument index of the value, unit is seconds, absolute time)
     let mut exp_arg: Option<(usize, bool, bool)> = None;
     let mut i = from;
     while i < ctx.argc() {
         let next = i + 1 < ctx.argc();
+        let timed = ["ex", "px", "exat", "pxat"]
+            .into_iter()
+            .find(|name| ctx.is(i, name));
         if !is_getex && ctx.is(i, "nx") && !o.xx {
             o.nx = true;
         } else if !is_getex && ctx.is(i, "xx") && !o.nx {
             o.xx = true;
         } else if !is_getex && ctx.is(i, "get") {
             o.get = true;
-        } else if !is_getex && ctx.is(i, "keepttl") && !have_exp {
+        } else if !is_getex && ctx.is(i, "keepttl") && compatible(exp_kind, "keepttl") {
             o.exp = ExpOpt::Keep;
-            have_exp = true;
-        } else if is_getex && ctx.is(i, "persist") && !have_exp {
+            exp_kind = Some("keepttl");
+        } else if is_getex && ctx.is(i, "persist") && compatible(exp_kind, "persist") {
             o.exp = ExpOpt::Persist;
-            have_exp = true;
-        } else if next
-            && !have_exp
-            && (ctx.is(i, "ex") || ctx.is(i, "px") || ctx.is(i, "exat") || ctx.is(i, "pxat"))
+            exp_kind = Some("persist");
+        } else if let Some(name) = timed
+            && next
+            && compatible(exp_kind, name)
         {
-            let secs = ctx.is(i, "ex") || ctx.is(i, "exat");
-            let abs = ctx.is(i, "exat") || ctx.is(i, "pxat");
-            have_exp = true;
+            let secs = name == "ex" || name == "exat";
+            let abs = name == "exat" || name == "pxat";
+            exp_kind = Some(name);
             exp_arg = Some((i + 1, secs, abs));
             i += 1;
         } else {

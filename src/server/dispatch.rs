@@ -78,6 +78,10 @@ pub fn process_command(
         let out: &mut Vec<u8> = if suppress { &mut scratch } else { out };
         process_inner(ex, c, args, out)
     };
+    if suppress && c.reply_mode == ReplyMode::On {
+        // CLIENT REPLY ON turned replies back on: its own +OK is sent, as in Redis.
+        out.extend_from_slice(&scratch);
+    }
     if c.reply_mode == ReplyMode::Skipping {
         c.reply_mode = ReplyMode::On;
     }
@@ -260,6 +264,8 @@ pub fn call(
 ) -> Outcome {
     let srv = ex.srv;
     let started = Instant::now();
+    // CLIENT LIST/INFO's `cmd=`: set before running, so CLIENT INFO shows itself as in Redis.
+    c.shared.last_cmd.store(id, Relaxed);
     let locks = match acquire(srv, cmd, args) {
         Ok(l) => l,
         Err(e) => {
