@@ -75,7 +75,8 @@ static COMMAND_SUBS: &[Command] = &[
             "O(N) where N is the number of arguments to the command",
             "Extracts the key names and access flags for an arbitrary command.",
         )
-        .syntax("command [arg [arg ...]]"),
+        .syntax("command [arg [arg ...]]")
+        .compat("The flags are those of the key specs; they are not refined by the arguments (SET ... GET, BITFIELD)."),
     Command::new("help", 2, command_help)
         .flags(LOADING | STALE)
         .acl(CONNECTION)

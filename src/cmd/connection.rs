@@ -44,7 +44,8 @@ pub static COMMANDS: &[Command] = &[
             "O(N) where N is the number of passwords defined for the user",
             "Authenticates the connection.",
         )
-        .syntax("[username] password"),
+        .syntax("[username] password")
+        .compat("Only the default user exists; its password is `requirepass`."),
     Command::new("hello", -1, hello)
         .flags(NOSCRIPT | LOADING | STALE | FAST | NO_AUTH | ALLOW_BUSY)
         .acl(CONNECTION)
@@ -104,7 +105,8 @@ static CLIENT_SUBS: &[Command] = &[
         .flags(ADMIN | CLIENT_FLAGS)
         .acl(CONNECTION)
         .doc("connection", "2.4.0", "O(N) where N is the number of client connections", "Terminates open connections.")
-        .syntax("<ip:port | <[ID client-id] | [TYPE <NORMAL | MASTER | SLAVE | REPLICA | PUBSUB>] | [USER username] | [ADDR ip:port] | [LADDR ip:port] | [SKIPME <YES | NO>] | [MAXAGE maxage] [[ID client-id] | [TYPE <NORMAL | MASTER | SLAVE | REPLICA | PUBSUB>] | [USER username] | [ADDR ip:port] | [LADDR ip:port] | [SKIPME <YES | NO>] | [MAXAGE maxage] ...]>>"),
+        .syntax("<ip:port | <[ID client-id] | [TYPE <NORMAL | MASTER | SLAVE | REPLICA | PUBSUB>] | [USER username] | [ADDR ip:port] | [LADDR ip:port] | [SKIPME <YES | NO>] | [MAXAGE maxage] [[ID client-id] | [TYPE <NORMAL | MASTER | SLAVE | REPLICA | PUBSUB>] | [USER username] | [ADDR ip:port] | [LADDR ip:port] | [SKIPME <YES | NO>] | [MAXAGE maxage] ...]>>")
+        .compat("USER only knows the default user (there are no ACL users)."),
     Command::new("setinfo", 4, client_setinfo)
         .flags(CLIENT_FLAGS)
         .acl(CONNECTION)

@@ -29,7 +29,8 @@ pub static COMMANDS: &[Command] = &[
         .keys(&[KS_RM_DELETE])
         .doc("generic", "4.0.0", "O(1) for each key removed regardless of its size. Then the command does O(N) work in a different thread in order to reclaim memory, where N is the number of allocations the deleted objects where composed of.", "Asynchronously deletes one or more keys.")
         .syntax("key [key ...]")
-        .tips(&["request_policy:multi_shard", "response_policy:agg_sum"]),
+        .tips(&["request_policy:multi_shard", "response_policy:agg_sum"])
+        .compat("Frees the value at once (there is no background free thread)."),
     Command::new("exists", -2, exists)
         .flags(READONLY | FAST)
         .acl(KEYSPACE)
@@ -169,7 +170,10 @@ static OBJECT_SUBS: &[Command] = &[
             "Returns the internal encoding of a Redis object.",
         )
         .syntax("key")
-        .tips(&["nondeterministic_output"]),
+        .tips(&["nondeterministic_output"])
+        .compat(
+            "Reports the Redis encoding name that matches Pilgrim's representation of the value.",
+        ),
     Command::new("refcount", 3, object_refcount)
         .flags(READONLY)
         .acl(KEYSPACE)
@@ -181,7 +185,10 @@ static OBJECT_SUBS: &[Command] = &[
             "Returns the reference count of a value of a key.",
         )
         .syntax("key")
-        .tips(&["nondeterministic_output"]),
+        .tips(&["nondeterministic_output"])
+        .compat(
+            "Values are not shared: 1, except small integers, reported as shared like Redis does.",
+        ),
     Command::new("idletime", 3, object_idletime)
         .flags(READONLY)
         .acl(KEYSPACE)

@@ -2,6 +2,7 @@
 
 pub mod bits;
 pub mod command;
+pub mod compat;
 pub mod connection;
 pub mod ctx;
 pub mod debug;
