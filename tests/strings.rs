@@ -184,6 +184,9 @@ const GETSET_GETDEL_GETEX: &[(&str, &str)] = &[
     ("GETEX g NX", "-ERR syntax error"),
     ("GETEX nokey EX 10", r#""2""#),
     ("GETEX nokey FOO", "-ERR syntax error"),
+    // The expiry value is only checked once the key is known to be a string.
+    ("GETEX missing PX abc", "(nil)"),
+    ("GETEX missing EX 0", "(nil)"),
     ("GETEX g EXAT 1", r#""v""#),
     ("EXISTS g", ":0"),
     (

@@ -191,6 +191,8 @@ struct SetOpts {
     xx: bool,
     get: bool,
     exp: ExpOpt,
+    /// The EX/PX/EXAT/PXAT value not yet validated: (argument index, seconds, absolute).
+    exp_arg: Option<(usize, bool, bool)>,
 }
 
 fn parse_set_opts(ctx: &Ctx, from: usize, is_getex: bool) -> Result<SetOpts, Error> {
@@ -199,6 +201,7 @@ fn parse_set_opts(ctx: &Ctx, from: usize, is_getex: bool) -> Result<SetOpts, Err
         xx: false,
         get: false,
         exp: ExpOpt::None,
+        exp_arg: None,
     };
     // The expiry option seen so far (lower-case name): repeating the same one is allowed (the
     // last value wins), combining two different ones is a syntax error, as in Redis.
@@ -238,15 +241,22 @@ fn parse_set_opts(ctx: &Ctx, from: usize, is_getex: bool) -> Result<SetOpts, Err
         }
         i += 1;
     }
-    // The value is validated after the whole syntax, as Redis does.
-    if let Some((j, secs, abs)) = exp_arg {
-        o.exp = ExpOpt::At(parse_expire_value(ctx, j, secs, abs)?);
-    }
+    o.exp_arg = exp_arg;
     Ok(o)
 }
 
+/// Validates the expiry value found by [`parse_set_opts`] (Redis checks it after the whole
+/// syntax: SET before touching the key, GETEX only once the key is known to be a string).
+fn resolve_expire(ctx: &Ctx, o: &mut SetOpts) -> CmdResult {
+    if let Some((j, secs, abs)) = o.exp_arg {
+        o.exp = ExpOpt::At(parse_expire_value(ctx, j, secs, abs)?);
+    }
+    Ok(())
+}
+
 fn set(ctx: &mut Ctx) -> CmdResult {
-    let o = parse_set_opts(ctx, 3, false)?;
+    let mut o = parse_set_opts(ctx, 3, false)?;
+    resolve_expire(ctx, &mut o)?;
     let key = ctx.args[1];
     let val = ctx.args[2];
     let mut old: Option<Vec<u8>> = None;
@@ -377,12 +387,13 @@ fn getdel(ctx: &mut Ctx) -> CmdResult {
 }
 
 fn getex(ctx: &mut Ctx) -> CmdResult {
-    let o = parse_set_opts(ctx, 2, true)?;
+    let mut o = parse_set_opts(ctx, 2, true)?;
     let key = ctx.args[1];
     let Some(v) = ctx.db.get_str_vec(key)? else {
         ctx.out.null();
         return Ok(());
     };
+    resolve_expire(ctx, &mut o)?;
     match o.exp {
         ExpOpt::At(at) if at <= ctx.db.now => {
             ctx.db.delete(key);
