@@ -633,8 +633,8 @@ fn ttl_pttl_and_lazy_expiry() {
     assert_eq!(r.s("TTL k"), ":100");
     let pttl = r.cmd(&["PTTL", "k"]).as_int();
     assert!((99_000..=100_000).contains(&pttl), "{pttl}");
-    r.s("PEXPIRE k 1500");
-    assert_eq!(r.s("TTL k"), ":2"); // rounded like Redis: (1500 + 500) / 1000
+    r.s("PEXPIRE k 1800");
+    assert_eq!(r.s("TTL k"), ":2"); // rounded like Redis: (ms left + 500) / 1000
     let at = r.cmd(&["PEXPIRETIME", "k"]).as_int();
     assert_eq!(r.cmd(&["EXPIRETIME", "k"]).as_int(), at / 1000);
     // Lazy expiry: with the active cycle off, an expired key stays in the table (DBSIZE
@@ -809,4 +809,52 @@ fn keyspace_events() {
     assert_eq!(r.s("MOVE m 1"), ":1");
     assert_eq!(next_event(&mut sub), "move_from m");
     assert_eq!(next_event(&mut sub1), "move_to m");
+}
+
+/// DB indexes are C ints: beyond 32 bits Redis reports a range error (SWAPDB its own text).
+const DB_INDEX_ARGUMENTS: &[(&str, &str)] = &[
+    ("SET k v", "+OK"),
+    (
+        "SELECT -9223372036854775808",
+        "-ERR value is out of range, value must between -2147483648 and 2147483647",
+    ),
+    (
+        "SELECT 2147483648",
+        "-ERR value is out of range, value must between -2147483648 and 2147483647",
+    ),
+    (
+        "SELECT -2147483649",
+        "-ERR value is out of range, value must between -2147483648 and 2147483647",
+    ),
+    ("SELECT 2147483647", "-ERR DB index is out of range"),
+    (
+        "SWAPDB 0 -9223372036854775808",
+        "-ERR invalid second DB index",
+    ),
+    (
+        "SWAPDB 9223372036854775807 100",
+        "-ERR invalid first DB index",
+    ),
+    ("SWAPDB 2147483648 0", "-ERR invalid first DB index"),
+    ("SWAPDB 0 2147483647", "-ERR DB index is out of range"),
+    (
+        "MOVE k 2147483648",
+        "-ERR value is out of range, value must between -2147483648 and 2147483647",
+    ),
+    (
+        "MOVE k -2147483649",
+        "-ERR value is out of range, value must between -2147483648 and 2147483647",
+    ),
+    ("MOVE k 2147483647", "-ERR DB index is out of range"),
+    (
+        "COPY k k2 DB 2147483648",
+        "-ERR value is out of range, value must between -2147483648 and 2147483647",
+    ),
+    ("COPY k k2 DB 2147483647", "-ERR DB index is out of range"),
+];
+
+#[test]
+fn db_index_arguments() {
+    let s = Server::start();
+    check(&mut s.raw(), DB_INDEX_ARGUMENTS);
 }

@@ -306,7 +306,7 @@ fn hello(ctx: &mut Ctx) -> CmdResult {
 }
 
 fn select(ctx: &mut Ctx) -> CmdResult {
-    let n = ctx.int_with(1, crate::error::NOT_INT)?;
+    let n = ctx.int32(1)?;
     if n < 0 || n as usize >= ctx.srv.ks.databases {
         return Err(crate::error::DB_RANGE);
     }

@@ -437,7 +437,7 @@ fn renamenx(ctx: &mut Ctx) -> CmdResult {
 }
 
 fn parse_db(ctx: &Ctx, i: usize) -> Result<usize, Error> {
-    let n = ctx.int(i)?;
+    let n = ctx.int32(i)?;
     if n < 0 || n as usize >= ctx.srv.ks.databases {
         return Err(error::DB_RANGE);
     }
@@ -491,11 +491,7 @@ fn copy(ctx: &mut Ctx) -> CmdResult {
 
 fn move_cmd(ctx: &mut Ctx) -> CmdResult {
     let key = ctx.arg(1);
-    let dstdb = match num::parse_i64(ctx.arg(2)) {
-        Some(n) if n >= 0 && (n as usize) < ctx.srv.ks.databases => n as usize,
-        Some(_) => return Err(error::DB_RANGE),
-        None => return Err(error::NOT_INT),
-    };
+    let dstdb = parse_db(ctx, 2)?;
     let srcdb = ctx.db.index;
     if srcdb == dstdb {
         return Err(error::SAME_OBJECT);
@@ -522,8 +518,13 @@ fn move_cmd(ctx: &mut Ctx) -> CmdResult {
 }
 
 fn swapdb(ctx: &mut Ctx) -> CmdResult {
-    let a = num::parse_i64(ctx.arg(1)).ok_or_else(|| Error::err("invalid first DB index"))?;
-    let b = num::parse_i64(ctx.arg(2)).ok_or_else(|| Error::err("invalid second DB index"))?;
+    // Both indexes must be C ints; anything else is "invalid ... DB index" (not a range error).
+    let a = num::parse_i64(ctx.arg(1))
+        .and_then(|v| i32::try_from(v).ok())
+        .ok_or_else(|| Error::err("invalid first DB index"))? as i64;
+    let b = num::parse_i64(ctx.arg(2))
+        .and_then(|v| i32::try_from(v).ok())
+        .ok_or_else(|| Error::err("invalid second DB index"))? as i64;
     let n = ctx.srv.ks.databases as i64;
     if a < 0 || a >= n || b < 0 || b >= n {
         return Err(error::DB_RANGE);
