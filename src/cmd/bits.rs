@@ -1,5 +1,5 @@
 //! Bit-level string commands: SETBIT GETBIT BITCOUNT BITPOS BITOP BITFIELD BITFIELD_RO, plus the
-//! string commands that need more than byte copies: LCS and INCRBYFLOAT.
+//! string commands that need more than byte copies: INCRBYFLOAT and LCS.
 //!
 //! A bitmap is an ordinary string value. Bit `n` is bit `7 - n % 8` of byte `n / 8`, i.e. bit 0
 //! is the most significant bit of the first byte (Redis's order, so `SETBIT k 7 1` on an empty
@@ -67,6 +67,12 @@ pub static COMMANDS: &[Command] = &[
         .keys(&[RO_ACCESS_1])
         .doc("bitmap", "6.0.0", "O(1) for each subcommand specified", "Performs arbitrary read-only bitfield integer operations on strings.")
         .syntax("key [GET encoding offset [GET encoding offset ...]]"),
+    Command::new("incrbyfloat", 3, incrbyfloat)
+        .flags(WRITE | DENYOOM | FAST)
+        .acl(STRING)
+        .keys(&[key_at(K_RW | K_ACCESS | K_UPDATE, 1)])
+        .doc("string", "2.6.0", "O(1)", "Increment the floating point value of a key by a number. Uses 0 as initial value if the key doesn't exist.")
+        .syntax("key increment"),
     Command::new("lcs", -3, lcs)
         .flags(READONLY)
         .acl(STRING)
@@ -639,6 +645,33 @@ fn bitfield_generic(ctx: &mut Ctx, readonly_cmd: bool) -> CmdResult {
         ctx.db.notify(notify::STRING, "setbit", key);
         ctx.db.dirty(changes);
     }
+    Ok(())
+}
+
+/// INCRBYFLOAT computes in 80-bit extended precision and prints `%.17Lf` without trailing
+/// zeros, exactly like Redis ([`LongDouble`](crate::util::longdouble::LongDouble)); the key keeps
+/// its TTL, and the command propagates as `SET key <result> KEEPTTL` so that replaying it can
+/// never round differently.
+fn incrbyfloat(ctx: &mut Ctx) -> CmdResult {
+    let (key, increment) = (ctx.arg(1), ctx.arg(2));
+    let mut buf = [0u8; 24];
+    let current = ctx.db.get_str(key, &mut buf)?;
+    let result = crate::util::longdouble::incrbyfloat(current, increment).map_err(Error::lit)?;
+    let ttl = ctx.db.ttl_at(key);
+    ctx.db
+        .set_with_expire(key, Value::Str(result.clone().into_bytes()), ttl);
+    ctx.db.touch(key);
+    ctx.db.notify(notify::STRING, "incrbyfloat", key);
+    ctx.db.dirty(1);
+    if ctx.db.fx.recording {
+        ctx.db.propagate_as(vec![
+            b"SET".to_vec(),
+            key.to_vec(),
+            result.clone().into_bytes(),
+            b"KEEPTTL".to_vec(),
+        ]);
+    }
+    ctx.out.bulk(result.as_bytes());
     Ok(())
 }
 

@@ -1,5 +1,6 @@
 //! Small shared helpers: Redis-exact number parsing/formatting and glob matching.
 pub mod glob;
+pub mod longdouble;
 pub mod num;
 
 /// Milliseconds since the Unix epoch from the real-time clock.
