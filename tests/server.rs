@@ -814,3 +814,25 @@ fn flushall_and_flushdb_touch_watchers_and_every_db() {
     // Empty databases have no line.
     assert_eq!(r.s("INFO keyspace"), r##""# Keyspace\r\n""##);
 }
+
+#[test]
+fn command_info_resp3_shapes() {
+    let s = Server::start();
+    let mut r = s.raw();
+    r.s("HELLO 3");
+    // Flags, categories, tips and key specs are sets; an empty subcommand list too.
+    assert_eq!(
+        r.s("COMMAND INFO get"),
+        r#"[["get", :2, ~[+readonly, +fast], :1, :1, :1, ~[+@read, +@string, +@fast], ~[], ~[{"flags": ~[+RO, +access], "begin_search": {"type": "index", "spec": {"index": :1}}, "find_keys": {"type": "range", "spec": {"lastkey": :0, "keystep": :1, "limit": :0}}}], ~[]]]"#
+    );
+    assert_eq!(
+        r.s("COMMAND INFO config|get"),
+        r#"[["config|get", :-3, ~[+admin, +noscript, +loading, +stale], :0, :0, :0, ~[+@admin, +@slow, +@dangerous], ~[], ~[], ~[]]]"#
+    );
+    let config = r.s("COMMAND INFO config");
+    assert!(
+        config.ends_with("]]]]"),
+        "subcommands are an array: {config}"
+    );
+    assert_eq!(r.s("COMMAND INFO nosuch"), "[(nil)]");
+}

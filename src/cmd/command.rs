@@ -206,11 +206,16 @@ fn write_info(ctx: &mut Ctx, cmd: &'static Command) {
     for t in cmd.tips {
         ctx.out.bulk(t.as_bytes());
     }
-    ctx.out.array(cmd.keys.len());
+    // RESP3 shapes as in Redis: the key specs are a set, and so is an empty subcommand list.
+    ctx.out.set(cmd.keys.len());
     for ks in cmd.keys {
         write_key_spec(ctx, ks);
     }
-    ctx.out.array(cmd.subs.len());
+    if cmd.subs.is_empty() {
+        ctx.out.set(0);
+    } else {
+        ctx.out.array(cmd.subs.len());
+    }
     for s in cmd.subs {
         write_info(ctx, s);
     }
