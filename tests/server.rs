@@ -836,3 +836,48 @@ fn command_info_resp3_shapes() {
     );
     assert_eq!(r.s("COMMAND INFO nosuch"), "[(nil)]");
 }
+
+/// A rejected EXEC (here: wrong arity) discards the transaction with EXECABORT, even outside
+/// MULTI; APPEND creating a key stores the value as SET would (shared integer, embstr).
+const REJECTED_EXEC_AND_APPEND_ENCODING: &[(&str, &str)] = &[
+    (
+        "EXEC -1",
+        "-EXECABORT Transaction discarded because of: wrong number of arguments for 'exec' command",
+    ),
+    ("EXEC", "-ERR EXEC without MULTI"),
+    ("MULTI", "+OK"),
+    ("SET a 1", "+QUEUED"),
+    (
+        "EXEC x",
+        "-EXECABORT Transaction discarded because of: wrong number of arguments for 'exec' command",
+    ),
+    ("DISCARD", "-ERR DISCARD without MULTI"),
+    ("GET a", "(nil)"),
+    ("WATCH a", "+OK"),
+    ("MULTI", "+OK"),
+    (
+        "EXEC x",
+        "-EXECABORT Transaction discarded because of: wrong number of arguments for 'exec' command",
+    ),
+    ("EXEC", "-ERR EXEC without MULTI"),
+    ("MULTI", "+OK"),
+    (
+        "INCR a b",
+        "-ERR wrong number of arguments for 'incr' command",
+    ),
+    (
+        "EXEC",
+        "-EXECABORT Transaction discarded because of previous errors.",
+    ),
+    ("APPEND n 3", ":1"),
+    ("OBJECT ENCODING n", r#""int""#),
+    ("OBJECT REFCOUNT n", ":2147483647"),
+    ("APPEND s hello", ":5"),
+    ("OBJECT ENCODING s", r#""embstr""#),
+];
+
+#[test]
+fn rejected_exec_and_append_encoding() {
+    let s = Server::start();
+    check(&mut s.raw(), REJECTED_EXEC_AND_APPEND_ENCODING);
+}

@@ -496,7 +496,8 @@ fn append(ctx: &mut Ctx) -> CmdResult {
     let add = ctx.args[2];
     let len = match ctx.db.value_type(key) {
         None => {
-            ctx.db.add(key, Value::RawStr(add.to_vec()));
+            // A new key gets the value as SET would store it (an integer when it is one).
+            ctx.db.add(key, Value::Str(add.to_vec()));
             add.len()
         }
         Some(crate::store::entry::ValueType::String) => {
