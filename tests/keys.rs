@@ -858,3 +858,27 @@ fn db_index_arguments() {
     let s = Server::start();
     check(&mut s.raw(), DB_INDEX_ARGUMENTS);
 }
+
+/// COPY keeps the source's string encoding (raw stays raw).
+const COPY_KEEPS_ENCODING: &[(&str, &str)] = &[
+    ("SET t1 -5", "+OK"),
+    ("APPEND t1 c", ":3"),
+    ("OBJECT ENCODING t1", r#""raw""#),
+    ("COPY t1 p1", ":1"),
+    ("OBJECT ENCODING p1", r#""raw""#),
+    ("SET e hello", "+OK"),
+    ("COPY e e2", ":1"),
+    ("OBJECT ENCODING e2", r#""embstr""#),
+    ("SET n 12", "+OK"),
+    ("COPY n n2", ":1"),
+    ("OBJECT ENCODING n2", r#""int""#),
+    ("SETRANGE r 0 abc", ":3"),
+    ("COPY r r2", ":1"),
+    ("OBJECT ENCODING r2", r#""raw""#),
+];
+
+#[test]
+fn copy_keeps_encoding() {
+    let s = Server::start();
+    check(&mut s.raw(), COPY_KEEPS_ENCODING);
+}

@@ -5,7 +5,7 @@ use super::table::*;
 use crate::error::{self, CmdResult, Error, SYNTAX};
 use crate::server::notify;
 use crate::store::db::clone_value;
-use crate::store::entry::{ValueRef, ValueType};
+use crate::store::entry::{Value, ValueRef, ValueType};
 use crate::util::glob::glob_match;
 use crate::util::num;
 
@@ -464,11 +464,17 @@ fn copy(ctx: &mut Ctx) -> CmdResult {
     if src == dst && dstdb == ctx.db.index {
         return Err(error::SAME_OBJECT);
     }
+    // The copy keeps a "raw" string raw (Redis duplicates the object with its encoding).
+    let raw = ctx
+        .db
+        .entry_info(src)
+        .is_some_and(|(_, enc, _, _)| enc == "raw");
     let val = match ctx.db.get(src) {
         None => {
             ctx.out.int(0);
             return Ok(());
         }
+        Some(ValueRef::Str(s)) if raw => Value::RawStr(s.to_vec()),
         Some(v) => clone_value(&v),
     };
     let exp = ctx.db.ttl_at(src);
