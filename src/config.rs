@@ -276,7 +276,7 @@ pub static DIRECTIVES: &[Directive] = &[
     d("notify-keyspace-events", Kind::Special, ""),
     // encodings
     alias(
-        d("hash-max-listpack-entries", int(0, I64MAX), "128"),
+        d("hash-max-listpack-entries", int(0, I64MAX), "512"),
         "hash-max-ziplist-entries",
     ),
     alias(
@@ -393,12 +393,17 @@ fn canon(d: &Directive, words: &[String]) -> Result<String, String> {
                     "argument must be between {min} and {max} inclusive"
                 ));
             }
+            if d.name == "hz" {
+                // Redis takes hz as a hint and caps it into 1..=500.
+                return Ok(n.clamp(1, 500).to_string());
+            }
             Ok(n.to_string())
         }
         Kind::Memory { min, max } => {
             let n = match parse_memory(&v) {
-                Some(n) => n,
-                None => return Err("argument must be a memory value".into()),
+                // Memory values are unsigned: Redis rejects a sign before any range check.
+                Some(n) if !v.starts_with('-') => n,
+                _ => return Err("argument must be a memory value".into()),
             };
             if n < min || n > max {
                 return Err(format!(
@@ -664,19 +669,22 @@ impl Config {
         let mut out: Vec<(String, String)> = Vec::new();
         let mut seen = std::collections::HashSet::new();
         for d in DIRECTIVES {
-            for (n, is_alias) in [(Some(d.name), false), (d.alias, true)] {
-                let Some(n) = n else { continue };
-                let matched = patterns.iter().any(|p| {
+            for n in [Some(d.name), d.alias].into_iter().flatten() {
+                // A name asked for without wildcards is echoed as the caller spelled it, as
+                // Redis does; names found by a pattern are reported in lower case.
+                let shown = patterns.iter().find_map(|p| {
                     let exact = !p.iter().any(|c| matches!(c, b'*' | b'?' | b'['));
                     if exact {
                         p.eq_ignore_ascii_case(n.as_bytes())
+                            .then(|| String::from_utf8_lossy(p).into_owned())
                     } else {
-                        glob_match(p, n.as_bytes(), true)
+                        glob_match(p, n.as_bytes(), true).then(|| n.to_string())
                     }
                 });
-                if matched && seen.insert(n) {
-                    let _ = is_alias;
-                    out.push((n.to_string(), vals.get(d.name).cloned().unwrap_or_default()));
+                if let Some(shown) = shown
+                    && seen.insert(n)
+                {
+                    out.push((shown, vals.get(d.name).cloned().unwrap_or_default()));
                 }
             }
         }
@@ -1031,7 +1039,7 @@ mod tests {
         let got = c.get_matching(&[b"hash-max-ziplist-entries"]);
         assert_eq!(
             got,
-            vec![("hash-max-ziplist-entries".to_string(), "128".to_string())]
+            vec![("hash-max-ziplist-entries".to_string(), "512".to_string())]
         );
     }
 }

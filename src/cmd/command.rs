@@ -75,7 +75,8 @@ static COMMAND_SUBS: &[Command] = &[
             "O(N) where N is the number of arguments to the command",
             "Extracts the key names and access flags for an arbitrary command.",
         )
-        .syntax("command [arg [arg ...]]"),
+        .syntax("command [arg [arg ...]]")
+        .compat("The flags are those of the key specs; they are not refined by the arguments (SET ... GET, BITFIELD)."),
     Command::new("help", 2, command_help)
         .flags(LOADING | STALE)
         .acl(CONNECTION)
@@ -205,11 +206,16 @@ fn write_info(ctx: &mut Ctx, cmd: &'static Command) {
     for t in cmd.tips {
         ctx.out.bulk(t.as_bytes());
     }
-    ctx.out.array(cmd.keys.len());
+    // RESP3 shapes as in Redis: the key specs are a set, and so is an empty subcommand list.
+    ctx.out.set(cmd.keys.len());
     for ks in cmd.keys {
         write_key_spec(ctx, ks);
     }
-    ctx.out.array(cmd.subs.len());
+    if cmd.subs.is_empty() {
+        ctx.out.set(0);
+    } else {
+        ctx.out.array(cmd.subs.len());
+    }
     for s in cmd.subs {
         write_info(ctx, s);
     }
@@ -250,7 +256,8 @@ fn command_info(ctx: &mut Ctx) -> CmdResult {
     for i in 2..ctx.argc() {
         match resolve(ctx, ctx.arg(i)) {
             Some(c) => write_info(ctx, c),
-            None => ctx.out.null_array(),
+            // Redis answers an unknown name with a null bulk string in RESP2.
+            None => ctx.out.null(),
         }
     }
     Ok(())

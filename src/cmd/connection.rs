@@ -11,7 +11,7 @@ use crate::util;
 
 pub static COMMANDS: &[Command] = &[
     Command::new("ping", -1, ping)
-        .flags(FAST | STALE | LOADING | ALLOW_BUSY)
+        .flags(FAST)
         .acl(CONNECTION)
         .doc(
             "connection",
@@ -22,7 +22,7 @@ pub static COMMANDS: &[Command] = &[
         .syntax("[message]")
         .tips(&["request_policy:all_shards", "response_policy:all_succeeded"]),
     Command::new("echo", 2, echo)
-        .flags(FAST | STALE | LOADING | ALLOW_BUSY)
+        .flags(FAST | STALE | LOADING)
         .acl(CONNECTION)
         .doc("connection", "1.0.0", "O(1)", "Returns the given string.")
         .syntax("message"),
@@ -44,7 +44,8 @@ pub static COMMANDS: &[Command] = &[
             "O(N) where N is the number of passwords defined for the user",
             "Authenticates the connection.",
         )
-        .syntax("[username] password"),
+        .syntax("[username] password")
+        .compat("Only the default user exists; its password is `requirepass`."),
     Command::new("hello", -1, hello)
         .flags(NOSCRIPT | LOADING | STALE | FAST | NO_AUTH | ALLOW_BUSY)
         .acl(CONNECTION)
@@ -104,7 +105,8 @@ static CLIENT_SUBS: &[Command] = &[
         .flags(ADMIN | CLIENT_FLAGS)
         .acl(CONNECTION)
         .doc("connection", "2.4.0", "O(N) where N is the number of client connections", "Terminates open connections.")
-        .syntax("<ip:port | <[ID client-id] | [TYPE <NORMAL | MASTER | SLAVE | REPLICA | PUBSUB>] | [USER username] | [ADDR ip:port] | [LADDR ip:port] | [SKIPME <YES | NO>] | [MAXAGE maxage] [[ID client-id] | [TYPE <NORMAL | MASTER | SLAVE | REPLICA | PUBSUB>] | [USER username] | [ADDR ip:port] | [LADDR ip:port] | [SKIPME <YES | NO>] | [MAXAGE maxage] ...]>>"),
+        .syntax("<ip:port | <[ID client-id] | [TYPE <NORMAL | MASTER | SLAVE | REPLICA | PUBSUB>] | [USER username] | [ADDR ip:port] | [LADDR ip:port] | [SKIPME <YES | NO>] | [MAXAGE maxage] [[ID client-id] | [TYPE <NORMAL | MASTER | SLAVE | REPLICA | PUBSUB>] | [USER username] | [ADDR ip:port] | [LADDR ip:port] | [SKIPME <YES | NO>] | [MAXAGE maxage] ...]>>")
+        .compat("USER only knows the default user (there are no ACL users)."),
     Command::new("setinfo", 4, client_setinfo)
         .flags(CLIENT_FLAGS)
         .acl(CONNECTION)
@@ -176,7 +178,7 @@ fn quit(ctx: &mut Ctx) -> CmdResult {
 fn reset(ctx: &mut Ctx) -> CmdResult {
     let srv = ctx.srv;
     let c = &mut *ctx.client;
-    c.multi = Default::default();
+    super::tx::end_multi(c);
     super::tx::unwatch_all(srv, c);
     super::pubsub::unsubscribe_all(srv, c);
     if c.monitor {
@@ -187,6 +189,7 @@ fn reset(ctx: &mut Ctx) -> CmdResult {
         c.shared.set_flag(client::F_MONITOR, false);
     }
     c.db = 0;
+    c.shared.cur_db.store(0, Relaxed);
     ctx.db.index = 0;
     c.resp3 = false;
     c.shared.resp3.store(false, Relaxed);
@@ -305,11 +308,12 @@ fn hello(ctx: &mut Ctx) -> CmdResult {
 }
 
 fn select(ctx: &mut Ctx) -> CmdResult {
-    let n = ctx.int_with(1, crate::error::NOT_INT)?;
+    let n = ctx.int32(1)?;
     if n < 0 || n as usize >= ctx.srv.ks.databases {
         return Err(crate::error::DB_RANGE);
     }
     ctx.client.db = n as usize;
+    ctx.client.shared.cur_db.store(n as usize, Relaxed);
     ctx.db.index = n as usize;
     ctx.ok()
 }
@@ -677,6 +681,13 @@ fn client_kill(ctx: &mut Ctx) -> CmdResult {
             }
             ty = Some(v.to_vec());
         } else if ctx.is(i, "user") {
+            // "default" is the only user there is (no ACL users yet).
+            if v != b"default" {
+                return Err(Error::err(format!(
+                    "No such user '{}'",
+                    String::from_utf8_lossy(v)
+                )));
+            }
             user = Some(v.to_vec());
         } else if ctx.is(i, "addr") {
             addr = Some(v.to_vec());

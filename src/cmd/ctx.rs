@@ -80,6 +80,15 @@ impl<'c, 'a> Ctx<'c, 'a> {
         num::parse_i64(self.args[i]).ok_or(error::NOT_INT)
     }
 
+    /// Argument `i` as a C `int` (Redis's getIntFromObjectOrReply): "value is not an integer or
+    /// out of range" if it is not an integer, a range error if it does not fit 32 bits.
+    pub fn int32(&self, i: usize) -> Result<i32, Error> {
+        let v = self.int(i)?;
+        i32::try_from(v).map_err(|_| {
+            Error::err("value is out of range, value must between -2147483648 and 2147483647")
+        })
+    }
+
     /// Argument `i` as a non-negative i64 with a custom error.
     pub fn int_with(&self, i: usize, e: Error) -> Result<i64, Error> {
         num::parse_i64(self.args[i]).ok_or(e)

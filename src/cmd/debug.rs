@@ -40,14 +40,15 @@ pub fn debug(ctx: &mut Ctx) -> CmdResult {
             Ok(())
         }
         ("sleep", 3) => {
-            let secs = ctx.float(2)?;
+            // Redis reads the time with strtod: a malformed number sleeps 0 seconds.
+            let secs = c_atof(ctx.arg(2));
             if secs > 0.0 {
                 std::thread::sleep(std::time::Duration::from_secs_f64(secs));
             }
             ctx.ok()
         }
         ("set-active-expire", 3) => {
-            let on = ctx.int(2)? != 0;
+            let on = c_atoi(ctx.arg(2)) != 0;
             ctx.srv.hot.active_expire_enabled.store(on, Relaxed);
             ctx.ok()
         }
@@ -126,8 +127,53 @@ pub fn debug(ctx: &mut Ctx) -> CmdResult {
             Ok(())
         }
         _ => Err(Error::err(format!(
-            "Unknown subcommand or wrong number of arguments for '{}'. Try DEBUG HELP.",
+            "unknown subcommand or wrong number of arguments for '{}'. Try DEBUG HELP.",
             String::from_utf8_lossy(ctx.arg(1))
         ))),
+    }
+}
+
+/// C `atoi`: optional leading spaces and sign, then as many digits as there are (0 if none).
+fn c_atoi(s: &[u8]) -> i64 {
+    let s = s.trim_ascii_start();
+    let (neg, digits) = match s {
+        [b'-', rest @ ..] => (true, rest),
+        [b'+', rest @ ..] => (false, rest),
+        _ => (false, s),
+    };
+    let mut v: i64 = 0;
+    for &c in digits.iter().take_while(|c| c.is_ascii_digit()) {
+        v = v.wrapping_mul(10).wrapping_add((c - b'0') as i64);
+    }
+    if neg { v.wrapping_neg() } else { v }
+}
+
+/// C `strtod` without an end pointer: the longest numeric prefix (0.0 if none).
+fn c_atof(s: &[u8]) -> f64 {
+    let s = s.trim_ascii_start();
+    let candidate = s
+        .iter()
+        .take_while(|c| c.is_ascii_digit() || matches!(c, b'+' | b'-' | b'.' | b'e' | b'E'))
+        .count();
+    (1..=candidate)
+        .rev()
+        .find_map(|n| std::str::from_utf8(&s[..n]).ok()?.parse::<f64>().ok())
+        .filter(|v| v.is_finite())
+        .unwrap_or(0.0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn c_number_prefixes() {
+        assert_eq!(c_atoi(b"x"), 0);
+        assert_eq!(c_atoi(b" 12abc"), 12);
+        assert_eq!(c_atoi(b"-3"), -3);
+        assert_eq!(c_atof(b"x"), 0.0);
+        assert_eq!(c_atof(b"0.5s"), 0.5);
+        assert_eq!(c_atof(b"1e-2"), 0.01);
+        assert_eq!(c_atof(b"2e"), 2.0);
     }
 }

@@ -66,7 +66,8 @@ fn lex(s: &str) -> Vec<Tok> {
 
 fn type_of(name: &str) -> &'static str {
     match name {
-        "key" | "source" | "destination" | "newkey" | "dest" | "destkey" | "sourcekey" => "key",
+        "key" | "key1" | "key2" | "source" | "destination" | "newkey" | "dest" | "destkey"
+        | "sourcekey" => "key",
         "pattern" => "pattern",
         "unix-time-seconds" | "unix-time-milliseconds" => "unix-time",
         "score" | "increment" | "timeout" | "longitude" | "latitude" | "radius" | "width"

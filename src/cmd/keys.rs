@@ -5,7 +5,7 @@ use super::table::*;
 use crate::error::{self, CmdResult, Error, SYNTAX};
 use crate::server::notify;
 use crate::store::db::clone_value;
-use crate::store::entry::{ValueRef, ValueType};
+use crate::store::entry::{Value, ValueRef, ValueType};
 use crate::util::glob::glob_match;
 use crate::util::num;
 
@@ -29,7 +29,8 @@ pub static COMMANDS: &[Command] = &[
         .keys(&[KS_RM_DELETE])
         .doc("generic", "4.0.0", "O(1) for each key removed regardless of its size. Then the command does O(N) work in a different thread in order to reclaim memory, where N is the number of allocations the deleted objects where composed of.", "Asynchronously deletes one or more keys.")
         .syntax("key [key ...]")
-        .tips(&["request_policy:multi_shard", "response_policy:agg_sum"]),
+        .tips(&["request_policy:multi_shard", "response_policy:agg_sum"])
+        .compat("Frees the value at once (there is no background free thread)."),
     Command::new("exists", -2, exists)
         .flags(READONLY | FAST)
         .acl(KEYSPACE)
@@ -81,7 +82,7 @@ pub static COMMANDS: &[Command] = &[
     Command::new("move", 3, move_cmd)
         .flags(WRITE | FAST)
         .acl(KEYSPACE)
-        .keys(&[key_at(K_RW | K_ACCESS | K_DELETE, 1)])
+        .keys(&[key_at(K_RW | K_ACCESS | K_UPDATE, 1)])
         .doc("generic", "1.0.0", "O(1)", "Moves a key to another database.")
         .syntax("key db"),
     Command::new("swapdb", 3, swapdb)
@@ -169,7 +170,10 @@ static OBJECT_SUBS: &[Command] = &[
             "Returns the internal encoding of a Redis object.",
         )
         .syntax("key")
-        .tips(&["nondeterministic_output"]),
+        .tips(&["nondeterministic_output"])
+        .compat(
+            "Reports the Redis encoding name that matches Pilgrim's representation of the value.",
+        ),
     Command::new("refcount", 3, object_refcount)
         .flags(READONLY)
         .acl(KEYSPACE)
@@ -181,7 +185,10 @@ static OBJECT_SUBS: &[Command] = &[
             "Returns the reference count of a value of a key.",
         )
         .syntax("key")
-        .tips(&["nondeterministic_output"]),
+        .tips(&["nondeterministic_output"])
+        .compat(
+            "Values are not shared: 1, except small integers, reported as shared like Redis does.",
+        ),
     Command::new("idletime", 3, object_idletime)
         .flags(READONLY)
         .acl(KEYSPACE)
@@ -273,9 +280,28 @@ fn keys(ctx: &mut Ctx) -> CmdResult {
     Ok(())
 }
 
-/// Parses a SCAN-family cursor (an unsigned 64-bit integer).
+/// Parses a SCAN-family cursor the way Redis 7.2 does (C `strtoul`): an optional sign and
+/// decimal digits, nothing after them, no leading space, no overflow. A minus sign wraps around
+/// (`-1` is the largest cursor) and the empty string is cursor 0.
 pub fn parse_cursor(s: &[u8]) -> Result<u64, Error> {
-    num::parse_u64(s).ok_or_else(|| Error::err("invalid cursor"))
+    let invalid = || Error::err("invalid cursor");
+    let (neg, digits) = match s {
+        [] => return Ok(0),
+        [b'-', rest @ ..] => (true, rest),
+        [b'+', rest @ ..] => (false, rest),
+        _ => (false, s),
+    };
+    if digits.is_empty() || !digits.iter().all(u8::is_ascii_digit) {
+        return Err(invalid());
+    }
+    let mut v: u64 = 0;
+    for &c in digits {
+        v = v
+            .checked_mul(10)
+            .and_then(|v| v.checked_add((c - b'0') as u64))
+            .ok_or_else(invalid)?;
+    }
+    Ok(if neg { v.wrapping_neg() } else { v })
 }
 
 /// Options shared by SCAN, HSCAN, SSCAN, ZSCAN: MATCH, COUNT (and TYPE for SCAN).
@@ -411,7 +437,7 @@ fn renamenx(ctx: &mut Ctx) -> CmdResult {
 }
 
 fn parse_db(ctx: &Ctx, i: usize) -> Result<usize, Error> {
-    let n = ctx.int(i)?;
+    let n = ctx.int32(i)?;
     if n < 0 || n as usize >= ctx.srv.ks.databases {
         return Err(error::DB_RANGE);
     }
@@ -438,11 +464,17 @@ fn copy(ctx: &mut Ctx) -> CmdResult {
     if src == dst && dstdb == ctx.db.index {
         return Err(error::SAME_OBJECT);
     }
+    // The copy keeps a "raw" string raw (Redis duplicates the object with its encoding).
+    let raw = ctx
+        .db
+        .entry_info(src)
+        .is_some_and(|(_, enc, _, _)| enc == "raw");
     let val = match ctx.db.get(src) {
         None => {
             ctx.out.int(0);
             return Ok(());
         }
+        Some(ValueRef::Str(s)) if raw => Value::RawStr(s.to_vec()),
         Some(v) => clone_value(&v),
     };
     let exp = ctx.db.ttl_at(src);
@@ -465,11 +497,7 @@ fn copy(ctx: &mut Ctx) -> CmdResult {
 
 fn move_cmd(ctx: &mut Ctx) -> CmdResult {
     let key = ctx.arg(1);
-    let dstdb = match num::parse_i64(ctx.arg(2)) {
-        Some(n) if n >= 0 && (n as usize) < ctx.srv.ks.databases => n as usize,
-        Some(_) => return Err(error::DB_RANGE),
-        None => return Err(error::NOT_INT),
-    };
+    let dstdb = parse_db(ctx, 2)?;
     let srcdb = ctx.db.index;
     if srcdb == dstdb {
         return Err(error::SAME_OBJECT);
@@ -496,8 +524,13 @@ fn move_cmd(ctx: &mut Ctx) -> CmdResult {
 }
 
 fn swapdb(ctx: &mut Ctx) -> CmdResult {
-    let a = num::parse_i64(ctx.arg(1)).ok_or_else(|| Error::err("invalid first DB index"))?;
-    let b = num::parse_i64(ctx.arg(2)).ok_or_else(|| Error::err("invalid second DB index"))?;
+    // Both indexes must be C ints; anything else is "invalid ... DB index" (not a range error).
+    let a = num::parse_i64(ctx.arg(1))
+        .and_then(|v| i32::try_from(v).ok())
+        .ok_or_else(|| Error::err("invalid first DB index"))? as i64;
+    let b = num::parse_i64(ctx.arg(2))
+        .and_then(|v| i32::try_from(v).ok())
+        .ok_or_else(|| Error::err("invalid second DB index"))? as i64;
     let n = ctx.srv.ks.databases as i64;
     if a < 0 || a >= n || b < 0 || b >= n {
         return Err(error::DB_RANGE);

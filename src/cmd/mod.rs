@@ -1,6 +1,8 @@
 //! Commands: the table, the execution context, and one module per family.
 
+pub mod bits;
 pub mod command;
+pub mod compat;
 pub mod connection;
 pub mod ctx;
 pub mod debug;
@@ -25,6 +27,7 @@ pub fn families() -> Vec<&'static [Command]> {
         command::COMMANDS,
         keys::COMMANDS,
         strings::COMMANDS,
+        bits::COMMANDS,
         tx::COMMANDS,
         pubsub::COMMANDS,
     ]

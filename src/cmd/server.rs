@@ -32,13 +32,15 @@ pub static COMMANDS: &[Command] = &[
         .acl(KEYSPACE | DANGEROUS)
         .doc("server", "1.0.0", "O(N) where N is the number of keys in the selected database", "Remove all keys from the current database.")
         .syntax("[ASYNC | SYNC]")
-        .tips(&["request_policy:all_shards", "response_policy:all_succeeded"]),
+        .tips(&["request_policy:all_shards", "response_policy:all_succeeded"])
+        .compat("ASYNC frees the keys at once (there is no background free thread)."),
     Command::new("flushall", -1, flushall)
         .flags(WRITE | KS_ALL)
         .acl(KEYSPACE | DANGEROUS)
         .doc("server", "1.0.0", "O(N) where N is the total number of keys in all databases", "Removes all keys from all databases.")
         .syntax("[ASYNC | SYNC]")
-        .tips(&["request_policy:all_shards", "response_policy:all_succeeded"]),
+        .tips(&["request_policy:all_shards", "response_policy:all_succeeded"])
+        .compat("ASYNC frees the keys at once (there is no background free thread)."),
     Command::new("time", 1, time)
         .flags(LOADING | STALE | FAST)
         .doc("server", "2.6.0", "O(1)", "Returns the server time.")
@@ -57,11 +59,13 @@ pub static COMMANDS: &[Command] = &[
     Command::new("shutdown", -1, shutdown)
         .flags(ADMIN | NOSCRIPT | LOADING | STALE | NO_MULTI | ALLOW_BUSY)
         .doc("server", "1.0.0", "O(N) when saving, where N is the total number of keys in all databases when saving data, otherwise O(1)", "Synchronously saves the database(s) to disk and shuts down the Redis server.")
-        .syntax("[NOSAVE | SAVE] [NOW] [FORCE] [ABORT]"),
+        .syntax("[NOSAVE | SAVE] [NOW] [FORCE] [ABORT]")
+        .compat("NOW and FORCE are accepted and have no effect (there are no replicas to wait for)."),
     Command::new("debug", -2, super::debug::debug)
         .flags(ADMIN | NOSCRIPT | LOADING | STALE | PROTECTED | KS_ALL)
         .doc("server", "1.0.0", "Depends on subcommand.", "A container for debugging commands.")
-        .syntax("subcommand [arg [arg ...]]"),
+        .syntax("subcommand [arg [arg ...]]")
+        .compat("Subcommands: HELP, SLEEP, SET-ACTIVE-EXPIRE, OBJECT, PROTOCOL, LOG."),
 ];
 
 static CONFIG_SUBS: &[Command] = &[
@@ -245,7 +249,7 @@ fn config_get(ctx: &mut Ctx) -> CmdResult {
     let pats: Vec<&[u8]> = ctx.args[2..].to_vec();
     let mut vals = ctx.srv.cfg.get_matching(&pats);
     for (name, v) in vals.iter_mut() {
-        match name.as_str() {
+        match name.to_ascii_lowercase().as_str() {
             "dir" => {
                 if let Ok(d) = std::env::current_dir() {
                     *v = d.to_string_lossy().into_owned();
@@ -272,7 +276,7 @@ fn config_get(ctx: &mut Ctx) -> CmdResult {
 
 fn config_set(ctx: &mut Ctx) -> CmdResult {
     if !ctx.argc().is_multiple_of(2) {
-        return Err(ctx.wrong_args());
+        return Err(SYNTAX);
     }
     let mut pairs = Vec::new();
     let mut i = 2;
@@ -331,7 +335,10 @@ fn slowlog_get(ctx: &mut Ctx) -> CmdResult {
         }
         if n == -1 { usize::MAX } else { n as usize }
     } else if ctx.argc() > 3 {
-        return Err(ctx.wrong_args());
+        return Err(Error::err(format!(
+            "unknown subcommand or wrong number of arguments for '{}'. Try SLOWLOG HELP.",
+            String::from_utf8_lossy(ctx.arg(1))
+        )));
     } else {
         10
     };

@@ -88,7 +88,7 @@ pub static COMMANDS: &[Command] = &[
         .syntax("key value [key value ...]")
         .tips(&["request_policy:multi_shard", "response_policy:agg_min"]),
     Command::new("append", 3, append)
-        .flags(WRITE | DENYOOM)
+        .flags(WRITE | DENYOOM | FAST)
         .acl(STRING)
         .keys(&[key_at(K_RW | K_INSERT, 1)])
         .doc("string", "2.0.0", "O(1). The amortized time complexity is O(1) assuming the appended value is small and the already present value is of any size, since the dynamic string library used by Redis will double the free space available on every reallocation.", "Appends a string to the value of a key. Creates the key if it doesn't exist.")
@@ -191,6 +191,8 @@ struct SetOpts {
     xx: bool,
     get: bool,
     exp: ExpOpt,
+    /// The EX/PX/EXAT/PXAT value not yet validated: (argument index, seconds, absolute).
+    exp_arg: Option<(usize, bool, bool)>,
 }
 
 fn parse_set_opts(ctx: &Ctx, from: usize, is_getex: bool) -> Result<SetOpts, Error> {
@@ -199,32 +201,39 @@ fn parse_set_opts(ctx: &Ctx, from: usize, is_getex: bool) -> Result<SetOpts, Err
         xx: false,
         get: false,
         exp: ExpOpt::None,
+        exp_arg: None,
     };
-    let mut have_exp = false;
+    // The expiry option seen so far (lower-case name): repeating the same one is allowed (the
+    // last value wins), combining two different ones is a syntax error, as in Redis.
+    let mut exp_kind: Option<&'static str> = None;
+    let compatible = |kind: Option<&str>, name: &str| kind.is_none_or(|k| k == name);
     // (argument index of the value, unit is seconds, absolute time)
     let mut exp_arg: Option<(usize, bool, bool)> = None;
     let mut i = from;
     while i < ctx.argc() {
         let next = i + 1 < ctx.argc();
+        let timed = ["ex", "px", "exat", "pxat"]
+            .into_iter()
+            .find(|name| ctx.is(i, name));
         if !is_getex && ctx.is(i, "nx") && !o.xx {
             o.nx = true;
         } else if !is_getex && ctx.is(i, "xx") && !o.nx {
             o.xx = true;
         } else if !is_getex && ctx.is(i, "get") {
             o.get = true;
-        } else if !is_getex && ctx.is(i, "keepttl") && !have_exp {
+        } else if !is_getex && ctx.is(i, "keepttl") && compatible(exp_kind, "keepttl") {
             o.exp = ExpOpt::Keep;
-            have_exp = true;
-        } else if is_getex && ctx.is(i, "persist") && !have_exp {
+            exp_kind = Some("keepttl");
+        } else if is_getex && ctx.is(i, "persist") && compatible(exp_kind, "persist") {
             o.exp = ExpOpt::Persist;
-            have_exp = true;
-        } else if next
-            && !have_exp
-            && (ctx.is(i, "ex") || ctx.is(i, "px") || ctx.is(i, "exat") || ctx.is(i, "pxat"))
+            exp_kind = Some("persist");
+        } else if let Some(name) = timed
+            && next
+            && compatible(exp_kind, name)
         {
-            let secs = ctx.is(i, "ex") || ctx.is(i, "exat");
-            let abs = ctx.is(i, "exat") || ctx.is(i, "pxat");
-            have_exp = true;
+            let secs = name == "ex" || name == "exat";
+            let abs = name == "exat" || name == "pxat";
+            exp_kind = Some(name);
             exp_arg = Some((i + 1, secs, abs));
             i += 1;
         } else {
@@ -232,15 +241,22 @@ fn parse_set_opts(ctx: &Ctx, from: usize, is_getex: bool) -> Result<SetOpts, Err
         }
         i += 1;
     }
-    // The value is validated after the whole syntax, as Redis does.
-    if let Some((j, secs, abs)) = exp_arg {
-        o.exp = ExpOpt::At(parse_expire_value(ctx, j, secs, abs)?);
-    }
+    o.exp_arg = exp_arg;
     Ok(o)
 }
 
+/// Validates the expiry value found by [`parse_set_opts`] (Redis checks it after the whole
+/// syntax: SET before touching the key, GETEX only once the key is known to be a string).
+fn resolve_expire(ctx: &Ctx, o: &mut SetOpts) -> CmdResult {
+    if let Some((j, secs, abs)) = o.exp_arg {
+        o.exp = ExpOpt::At(parse_expire_value(ctx, j, secs, abs)?);
+    }
+    Ok(())
+}
+
 fn set(ctx: &mut Ctx) -> CmdResult {
-    let o = parse_set_opts(ctx, 3, false)?;
+    let mut o = parse_set_opts(ctx, 3, false)?;
+    resolve_expire(ctx, &mut o)?;
     let key = ctx.args[1];
     let val = ctx.args[2];
     let mut old: Option<Vec<u8>> = None;
@@ -371,12 +387,13 @@ fn getdel(ctx: &mut Ctx) -> CmdResult {
 }
 
 fn getex(ctx: &mut Ctx) -> CmdResult {
-    let o = parse_set_opts(ctx, 2, true)?;
+    let mut o = parse_set_opts(ctx, 2, true)?;
     let key = ctx.args[1];
     let Some(v) = ctx.db.get_str_vec(key)? else {
         ctx.out.null();
         return Ok(());
     };
+    resolve_expire(ctx, &mut o)?;
     match o.exp {
         ExpOpt::At(at) if at <= ctx.db.now => {
             ctx.db.delete(key);
@@ -479,7 +496,8 @@ fn append(ctx: &mut Ctx) -> CmdResult {
     let add = ctx.args[2];
     let len = match ctx.db.value_type(key) {
         None => {
-            ctx.db.add(key, Value::RawStr(add.to_vec()));
+            // A new key gets the value as SET would store it (an integer when it is one).
+            ctx.db.add(key, Value::Str(add.to_vec()));
             add.len()
         }
         Some(crate::store::entry::ValueType::String) => {

@@ -251,6 +251,8 @@ pub struct Command {
     pub deprecated: Option<(&'static str, &'static str)>,
     /// A container that also runs by itself without a subcommand (COMMAND).
     pub runs_bare: bool,
+    /// How this command differs from Redis 7.2, if it does (docs/commands.md "Notes").
+    pub compat: &'static str,
 }
 
 fn no_handler(_: &mut Ctx) -> CmdResult {
@@ -276,6 +278,7 @@ impl Command {
             get_keys: None,
             deprecated: None,
             runs_bare: false,
+            compat: "",
         }
     }
 
@@ -332,6 +335,11 @@ impl Command {
     }
     pub const fn deprecated(mut self, since: &'static str, replaced_by: &'static str) -> Self {
         self.deprecated = Some((since, replaced_by));
+        self
+    }
+    /// Documents a difference from Redis 7.2 (shown in docs/commands.md).
+    pub const fn compat(mut self, note: &'static str) -> Self {
+        self.compat = note;
         self
     }
 

@@ -74,7 +74,8 @@ fn multi(ctx: &mut Ctx) -> CmdResult {
     ctx.ok()
 }
 
-fn end_multi(c: &mut ClientState) {
+/// Leaves MULTI state (EXEC, DISCARD, RESET).
+pub fn end_multi(c: &mut ClientState) {
     c.multi = Default::default();
     c.shared.set_flag(client::F_MULTI, false);
     c.shared.multi_len.store(-1, Relaxed);

@@ -50,6 +50,19 @@ fn reject(ex: &Exec<'_>, c: &mut ClientState, out: &mut Vec<u8>, e: &Error, cmd_
     if let Some(id) = cmd_id {
         ThreadStats::bump(&ex.stats.cmds[id].rejected, 1);
     }
+    if cmd_id.is_some_and(|id| ex.srv.commands.all[id].cmd.name == "exec") {
+        // A rejected EXEC discards the transaction and reports it as EXECABORT, even outside
+        // MULTI (Redis's execCommandAbort); ERR-class reasons lose their code.
+        crate::cmd::tx::end_multi(c);
+        crate::cmd::tx::unwatch_all(ex.srv, c);
+        let reason = e.as_str().strip_prefix("ERR ").unwrap_or(e.as_str());
+        let abort = Error::raw(format!(
+            "EXECABORT Transaction discarded because of: {reason}"
+        ));
+        ex.stats.count_error(abort.code());
+        Reply::new(out, c.resp3).error(abort.as_str());
+        return;
+    }
     ex.stats.count_error(e.code());
     Reply::new(out, c.resp3).error(e.as_str());
 }
@@ -80,6 +93,10 @@ pub fn process_command(
         let out: &mut Vec<u8> = if suppress { &mut scratch } else { out };
         process_inner(ex, c, args, out)
     };
+    if suppress && c.reply_mode == ReplyMode::On {
+        // CLIENT REPLY ON turned replies back on: its own +OK is sent, as in Redis.
+        out.extend_from_slice(&scratch);
+    }
     if c.reply_mode == ReplyMode::Skipping {
         c.reply_mode = ReplyMode::On;
     }
@@ -92,7 +109,9 @@ fn process_inner(ex: &Exec<'_>, c: &mut ClientState, args: &[&[u8]], out: &mut V
     let (cmd, id) = match srv.commands.lookup(args) {
         Ok(x) => x,
         Err(e) => {
-            reject(ex, c, out, &e, None);
+            // Wrong arity of a known command still counts as that command's rejection.
+            let known = srv.commands.get(args[0]).filter(|c| !c.is_container());
+            reject(ex, c, out, &e, known.map(|c| srv.commands.id_of(c)));
             return Outcome::Done;
         }
     };
@@ -271,6 +290,8 @@ pub fn call(
 ) -> Outcome {
     let srv = ex.srv;
     let started = Instant::now();
+    // CLIENT LIST/INFO's `cmd=`: set before running, so CLIENT INFO shows itself as in Redis.
+    c.shared.last_cmd.store(id, Relaxed);
     let locks = match acquire(srv, cmd, args) {
         Ok(l) => l,
         Err(e) => {

@@ -405,6 +405,8 @@ impl Raw {
             match self.stream.read(&mut tmp) {
                 Ok(0) => return true,
                 Ok(_) => continue,
+                // Closing with unread input makes the kernel send a reset instead of a FIN.
+                Err(e) if e.kind() == std::io::ErrorKind::ConnectionReset => return true,
                 Err(_) => return false,
             }
         }
