@@ -10,10 +10,10 @@
 //! ```
 //! use mlua::{Lua, LuaOptions};
 //! # fn main() -> mlua::Result<()> {
-//! let lua = Lua::new_with(lualibs::lualibs::redis_std_libs(), LuaOptions::default())?;
-//! lualibs::lualibs::register_all(&lua)?;
+//! let lua = Lua::new_with(pilgrim::scripting::lualibs::redis_std_libs(), LuaOptions::default())?;
+//! pilgrim::scripting::lualibs::register_all(&lua)?;
 //! // ... register the `redis` API table here ...
-//! lualibs::lualibs::sandbox(&lua)?;
+//! pilgrim::scripting::lualibs::sandbox(&lua)?;
 //! let encoded: String = lua.load("return cjson.encode({1, 2, {a = 1}})").eval()?;
 //! assert_eq!(encoded, r#"[1,2,{"a":1}]"#);
 //! # Ok(())
