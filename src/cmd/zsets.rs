@@ -1217,11 +1217,11 @@ fn parse_mpop(ctx: &Ctx, numkeys_idx: usize) -> Result<(usize, bool, i64), Error
     let numkeys = num::parse_i64(ctx.arg(numkeys_idx))
         .filter(|&n| n >= 1)
         .ok_or(Error::lit("ERR numkeys should be greater than 0"))?;
-    let where_idx = numkeys_idx as i64 + numkeys + 1;
-    if where_idx >= ctx.argc() as i64 {
+    // numkeys < argc here, so the index arithmetic cannot overflow.
+    if numkeys >= ctx.argc() as i64 || numkeys_idx + numkeys as usize + 1 >= ctx.argc() {
         return Err(SYNTAX);
     }
-    let where_idx = where_idx as usize;
+    let where_idx = numkeys_idx + numkeys as usize + 1;
     let max = if ctx.is(where_idx, "min") {
         false
     } else if ctx.is(where_idx, "max") {

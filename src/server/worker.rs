@@ -243,12 +243,13 @@ impl Worker {
                 }
                 let i = t.0;
                 let readable = ev.is_readable() || ev.is_read_closed() || ev.is_error();
+                let peer_closed = ev.is_read_closed() || ev.is_error();
                 let writable = ev.is_writable();
                 // A bug while serving one connection must not take the worker (and every other
                 // client on it) down: drop that connection and carry on.
                 let res = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
                     if readable {
-                        self.on_readable(i);
+                        self.on_readable(i, peer_closed);
                     }
                     if writable {
                         self.flush(i);
@@ -379,7 +380,11 @@ impl Worker {
         });
     }
 
-    fn on_readable(&mut self, i: usize) {
+    /// Reads what the client sent and runs it. `peer_closed`: the event also reported the end of
+    /// the stream, so read on to the EOF (with edge-triggered readiness no further event would
+    /// come for a FIN that arrived together with data, and a client that sent a blocking command
+    /// and hung up would stay blocked forever).
+    fn on_readable(&mut self, i: usize, peer_closed: bool) {
         let qlimit = self.srv.hot.query_buf_limit.load(Relaxed) as usize;
         let Some(c) = self.conns.get_mut(i).and_then(|c| c.as_mut()) else {
             return;
@@ -417,7 +422,7 @@ impl Worker {
                     c.rbuf.clear();
                     break;
                 }
-                if n < spare {
+                if n < spare && !peer_closed {
                     break;
                 }
             } else if n == 0 {
@@ -440,6 +445,10 @@ impl Worker {
             .last_interaction_ms
             .store(util::now_ms(), Relaxed);
         if eof {
+            // Commands that arrived with the end of the stream still run (and their replies
+            // are attempted, as Redis writes them before it sees the EOF), then the client goes.
+            self.process(i);
+            self.flush(i);
             self.close(i);
             return;
         }
