@@ -460,23 +460,40 @@ pub(crate) fn add_pairs(
         processed: 0,
         score: 0.0,
     };
-    let existed = match ctx.db.zset_mut(key)? {
+    // One lookup for an existing key; a new set is filled before it is stored.
+    let (existed, nan) = match ctx.db.zset_mut(key)? {
         Some(z) => {
             z.reserve_for_hint(pairs.len());
-            true
+            (true, apply_pairs(z, f, pairs, &mut c))
         }
-        None => false,
+        None if f.xx => return Ok(c),
+        None => {
+            let mut z = ZSet::with_hints(pairs.len(), pairs[0].1.len());
+            let nan = apply_pairs(&mut z, f, pairs, &mut c);
+            ctx.db.add(key, Value::ZSet(Box::new(z)));
+            (false, nan)
+        }
     };
-    if !existed {
-        if f.xx {
-            return Ok(c);
+    let changed = c.added + c.updated;
+    ctx.db.dirty(changed as u64);
+    if changed > 0 {
+        ctx.db.touch(key);
+        let event = if f.incr { "zincr" } else { "zadd" };
+        ctx.db.notify(notify::ZSET, event, key);
+        if existed {
+            ctx.db.signal_ready(key);
         }
-        let z = ZSet::with_hints(pairs.len(), pairs[0].1.len());
-        ctx.db.add(key, Value::ZSet(Box::new(z)));
     }
-    let z = ctx.db.zset_mut(key)?.expect("present");
+    if nan {
+        return Err(NAN_SCORE);
+    }
+    Ok(c)
+}
+
+/// Redis's `zsetAdd` for each pair, counting into `c`; true if an increment produced NaN (the
+/// pairs after it are not applied).
+fn apply_pairs(z: &mut ZSet, f: AddFlags, pairs: &[(f64, &[u8])], c: &mut AddCounts) -> bool {
     let plain = !(f.nx || f.xx || f.gt || f.lt || f.incr);
-    let mut nan = false;
     for &(score, member) in pairs {
         if plain {
             match z.insert(member, score) {
@@ -497,8 +514,7 @@ pub(crate) fn add_pairs(
                 if f.incr {
                     new += cur;
                     if new.is_nan() {
-                        nan = true;
-                        break;
+                        return true;
                     }
                 }
                 if (f.lt && new >= cur) || (f.gt && new <= cur) {
@@ -520,20 +536,7 @@ pub(crate) fn add_pairs(
             None => {}
         }
     }
-    let changed = c.added + c.updated;
-    ctx.db.dirty(changed as u64);
-    if changed > 0 {
-        ctx.db.touch(key);
-        let event = if f.incr { "zincr" } else { "zadd" };
-        ctx.db.notify(notify::ZSET, event, key);
-        if existed {
-            ctx.db.signal_ready(key);
-        }
-    }
-    if nan {
-        return Err(NAN_SCORE);
-    }
-    Ok(c)
+    false
 }
 
 fn zadd_generic(ctx: &mut Ctx, incr: bool) -> CmdResult {
