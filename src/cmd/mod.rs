@@ -7,12 +7,14 @@ pub mod connection;
 pub mod ctx;
 pub mod debug;
 pub mod docs;
+pub mod geo;
 pub mod keys;
 pub mod pubsub;
 pub mod server;
 pub mod strings;
 pub mod table;
 pub mod tx;
+pub mod zsets;
 
 use std::collections::HashMap;
 
@@ -30,6 +32,8 @@ pub fn families() -> Vec<&'static [Command]> {
         bits::COMMANDS,
         tx::COMMANDS,
         pubsub::COMMANDS,
+        zsets::COMMANDS,
+        geo::COMMANDS,
     ]
 }
 

@@ -549,8 +549,12 @@ pub fn spec_keys_each(ks: &KeySpec, argv: &[&[u8]], f: &mut dyn FnMut(usize)) ->
                 return None;
             }
             let first = begin + first_key;
-            let last = first as i64 + (n - 1) * step as i64;
-            if n > 0 && last >= argc as i64 {
+            // Checked: a huge key count (ZUNION 9223372036854775807 ...) must be "malformed",
+            // not wrap around into an endless list of indexes.
+            let last = (n - 1)
+                .checked_mul(step as i64)
+                .and_then(|span| span.checked_add(first as i64));
+            if n > 0 && last.is_none_or(|last| last >= argc as i64) {
                 return None;
             }
             let mut i = first as i64;

@@ -115,14 +115,13 @@ impl<'a> Reply<'a> {
 
     /// A double: RESP3 `,` type, RESP2 bulk string, both formatted as Redis 7.2 does.
     pub fn double(&mut self, v: f64) {
-        let mut tmp = Vec::with_capacity(32);
-        num::fmt_f64(v, &mut tmp);
+        let text = num::F64Text::new(v);
         if self.resp3 {
             self.buf.push(b',');
-            self.buf.extend_from_slice(&tmp);
+            self.buf.extend_from_slice(text.as_bytes());
             self.buf.extend_from_slice(b"\r\n");
         } else {
-            self.bulk(&tmp);
+            self.bulk(text.as_bytes());
         }
     }
 

@@ -247,12 +247,13 @@ impl Worker {
                 }
                 let i = t.0;
                 let readable = ev.is_readable() || ev.is_read_closed() || ev.is_error();
+                let peer_closed = ev.is_read_closed() || ev.is_error();
                 let writable = ev.is_writable();
                 // A bug while serving one connection must not take the worker (and every other
                 // client on it) down: drop that connection and carry on.
                 let res = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
                     if readable {
-                        self.on_readable(i);
+                        self.on_readable(i, peer_closed);
                     }
                     if writable {
                         self.flush(i);
@@ -383,7 +384,11 @@ impl Worker {
         });
     }
 
-    fn on_readable(&mut self, i: usize) {
+    /// Reads what the client sent and runs it. `peer_closed`: the event also reported the end of
+    /// the stream, so read on to the EOF (with edge-triggered readiness no further event would
+    /// come for a FIN that arrived together with data, and a client that sent a blocking command
+    /// and hung up would stay blocked forever).
+    fn on_readable(&mut self, i: usize, peer_closed: bool) {
         let qlimit = self.srv.hot.query_buf_limit.load(Relaxed) as usize;
         let now_ms = self.now_ms;
         let Some(c) = self.conns.get_mut(i).and_then(|c| c.as_mut()) else {
@@ -422,7 +427,7 @@ impl Worker {
                     c.rbuf.clear();
                     break;
                 }
-                if n < spare {
+                if n < spare && !peer_closed {
                     break;
                 }
             } else if n == 0 {
@@ -442,6 +447,10 @@ impl Worker {
         }
         c.state.shared.last_interaction_ms.store(now_ms, Relaxed);
         if eof {
+            // Commands that arrived with the end of the stream still run (and their replies
+            // are attempted, as Redis writes them before it sees the EOF), then the client goes.
+            self.process(i);
+            self.flush(i);
             self.close(i);
             return;
         }

@@ -164,76 +164,157 @@ fn parse_hex_float(s: &str) -> Option<f64> {
     Some(value)
 }
 
-/// Formats a double as Redis 7.2 replies with it (`addReplyDouble` via `fpconv_dtoa`): the
-/// shortest digits that round-trip, printed as a plain integer, a plain decimal or in exponent
-/// form following the same thresholds; `inf`, `-inf` and `nan` spelled that way.
+/// Formats a double as Redis 7.2 replies with it (`addReplyDouble` via `d2string`): integral
+/// values within +-2^62 as plain integers (Redis's `double2ll` fast path, so `1e10` prints as
+/// `10000000000`), anything else as the shortest digits that round-trip (`fpconv_dtoa`), printed
+/// as a plain integer, a plain decimal or in exponent form following the same thresholds;
+/// `inf`, `-inf` and `nan` spelled that way.
 pub fn fmt_f64(v: f64, out: &mut Vec<u8>) {
-    if v.is_nan() {
-        out.extend_from_slice(b"nan");
-        return;
+    let buf = F64Text::new(v);
+    out.extend_from_slice(buf.as_bytes());
+}
+
+/// The text of a double as [`fmt_f64`] writes it, in a stack buffer (no allocation).
+pub struct F64Text {
+    buf: [u8; 40],
+    len: usize,
+}
+
+impl F64Text {
+    pub fn new(v: f64) -> F64Text {
+        let mut t = F64Text {
+            buf: [0; 40],
+            len: 0,
+        };
+        t.format(v);
+        t
     }
-    if v.is_sign_negative() {
-        out.push(b'-');
+
+    pub fn as_bytes(&self) -> &[u8] {
+        &self.buf[..self.len]
     }
-    let a = v.abs();
-    if a.is_infinite() {
-        out.extend_from_slice(b"inf");
-        return;
+
+    fn push(&mut self, c: u8) {
+        self.buf[self.len] = c;
+        self.len += 1;
     }
-    if a == 0.0 {
-        out.push(b'0');
-        return;
+
+    fn extend(&mut self, s: &[u8]) {
+        self.buf[self.len..self.len + s.len()].copy_from_slice(s);
+        self.len += s.len();
     }
-    // `{:e}` yields the shortest round-trip digits: "d.ddddde[-]x".
-    let s = format!("{a:e}");
-    let (mant, exp) = s.split_once('e').unwrap_or((&s, "0"));
-    let exp10: i32 = exp.parse().unwrap_or(0);
-    let digits: Vec<u8> = mant.bytes().filter(|c| *c != b'.').collect();
-    let nd = digits.len() as i32;
-    // value = digits * 10^k
-    let k = exp10 - (nd - 1);
-    let absexp = (k + nd - 1).abs();
-    if k >= 0 && absexp < nd + 7 {
-        out.extend_from_slice(&digits);
-        out.extend(std::iter::repeat_n(b'0', k as usize));
-        return;
-    }
-    if k < 0 && (k > -7 || absexp < 4) {
-        let offset = nd + k;
-        if offset <= 0 {
-            out.extend_from_slice(b"0.");
-            out.extend(std::iter::repeat_n(b'0', (-offset) as usize));
-            out.extend_from_slice(&digits);
-        } else {
-            out.extend_from_slice(&digits[..offset as usize]);
-            out.push(b'.');
-            out.extend_from_slice(&digits[offset as usize..]);
+
+    fn format(&mut self, v: f64) {
+        if v.is_nan() {
+            self.extend(b"nan");
+            return;
         }
-        return;
+        // Redis's double2ll: (double)(LLONG_MAX/2) is 2^62.
+        const HALF_LLONG: f64 = 4611686018427387904.0;
+        if v != 0.0 && (-HALF_LLONG..=HALF_LLONG).contains(&v) && v.trunc() == v {
+            let mut b = itoa::Buffer::new();
+            self.extend(b.format(v as i64).as_bytes());
+            return;
+        }
+        if v.is_sign_negative() {
+            self.push(b'-');
+        }
+        let a = v.abs();
+        if a.is_infinite() {
+            self.extend(b"inf");
+            return;
+        }
+        if a == 0.0 {
+            self.push(b'0');
+            return;
+        }
+        // `{:e}` yields the shortest round-trip digits: "d.ddddde[-]x".
+        let mut sci = StackWriter {
+            buf: [0; 40],
+            len: 0,
+        };
+        let _ = std::fmt::Write::write_fmt(&mut sci, format_args!("{a:e}"));
+        let s = &sci.buf[..sci.len];
+        let epos = s.iter().position(|&c| c == b'e').unwrap_or(s.len());
+        let (mant, exp) = (&s[..epos], &s[(epos + 1).min(s.len())..]);
+        let exp10: i32 = std::str::from_utf8(exp)
+            .ok()
+            .and_then(|e| e.parse().ok())
+            .unwrap_or(0);
+        let mut digits = [0u8; 24];
+        let mut nd = 0usize;
+        for &c in mant {
+            if c != b'.' {
+                digits[nd] = c;
+                nd += 1;
+            }
+        }
+        let digits = &digits[..nd];
+        let nd = nd as i32;
+        // value = digits * 10^k
+        let k = exp10 - (nd - 1);
+        let absexp = (k + nd - 1).abs();
+        if k >= 0 && absexp < nd + 7 {
+            self.extend(digits);
+            for _ in 0..k {
+                self.push(b'0');
+            }
+            return;
+        }
+        if k < 0 && (k > -7 || absexp < 4) {
+            let offset = nd + k;
+            if offset <= 0 {
+                self.extend(b"0.");
+                for _ in 0..-offset {
+                    self.push(b'0');
+                }
+                self.extend(digits);
+            } else {
+                self.extend(&digits[..offset as usize]);
+                self.push(b'.');
+                self.extend(&digits[offset as usize..]);
+            }
+            return;
+        }
+        let neg_adj = if v.is_sign_negative() { 1 } else { 0 };
+        let nd = nd.min(18 - neg_adj) as usize;
+        self.push(digits[0]);
+        if nd > 1 {
+            self.push(b'.');
+            self.extend(&digits[1..nd]);
+        }
+        self.push(b'e');
+        self.push(if exp10 < 0 { b'-' } else { b'+' });
+        let mut e = absexp;
+        let mut cent = 0;
+        if e > 99 {
+            cent = e / 100;
+            self.push(b'0' + cent as u8);
+            e -= cent * 100;
+        }
+        if e > 9 {
+            self.push(b'0' + (e / 10) as u8);
+            e %= 10;
+        } else if cent > 0 {
+            self.push(b'0');
+        }
+        self.push(b'0' + e as u8);
     }
-    let neg_adj = if v.is_sign_negative() { 1 } else { 0 };
-    let nd = nd.min(18 - neg_adj) as usize;
-    out.push(digits[0]);
-    if nd > 1 {
-        out.push(b'.');
-        out.extend_from_slice(&digits[1..nd]);
+}
+
+/// `fmt::Write` into a fixed stack buffer (text longer than the buffer is cut).
+struct StackWriter {
+    buf: [u8; 40],
+    len: usize,
+}
+
+impl std::fmt::Write for StackWriter {
+    fn write_str(&mut self, s: &str) -> std::fmt::Result {
+        let n = s.len().min(self.buf.len() - self.len);
+        self.buf[self.len..self.len + n].copy_from_slice(&s.as_bytes()[..n]);
+        self.len += n;
+        Ok(())
     }
-    out.push(b'e');
-    out.push(if exp10 < 0 { b'-' } else { b'+' });
-    let mut e = absexp;
-    let mut cent = 0;
-    if e > 99 {
-        cent = e / 100;
-        out.push(b'0' + cent as u8);
-        e -= cent * 100;
-    }
-    if e > 9 {
-        out.push(b'0' + (e / 10) as u8);
-        e %= 10;
-    } else if cent > 0 {
-        out.push(b'0');
-    }
-    out.push(b'0' + e as u8);
 }
 
 /// [`fmt_f64`] into a fresh vector.
@@ -349,7 +430,15 @@ mod tests {
         assert_eq!(f(0.1), "0.1");
         assert_eq!(f(1.1), "1.1");
         assert_eq!(f(10000000.0), "10000000");
-        assert_eq!(f(100000000.0), "1e+8");
+        // Integral values within +-2^62 print as integers (Redis 7.2's double2ll path).
+        assert_eq!(f(100000000.0), "100000000");
+        assert_eq!(f(1e10), "10000000000");
+        assert_eq!(f(-1700000000000.0), "-1700000000000");
+        assert_eq!(f(4611686018427387904.0), "4611686018427387904");
+        assert_eq!(f(9223372036854775807.0), "9223372036854776000");
+        assert_eq!(f(1e19), "1e+19");
+        assert_eq!(f(-1.7976931348623157e308), "-1.7976931348623157e+308");
+        assert_eq!(f(5e-324), "5e-324");
         assert_eq!(f(1e21), "1e+21");
         assert_eq!(f(1.5e300), "1.5e+300");
         assert_eq!(f(0.0001), "0.0001");
