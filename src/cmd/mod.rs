@@ -8,6 +8,7 @@ pub mod docs;
 pub mod keys;
 pub mod pubsub;
 pub mod server;
+pub mod streams;
 pub mod strings;
 pub mod table;
 pub mod tx;
@@ -27,6 +28,7 @@ pub fn families() -> Vec<&'static [Command]> {
         strings::COMMANDS,
         tx::COMMANDS,
         pubsub::COMMANDS,
+        streams::COMMANDS,
     ]
 }
 
