@@ -182,7 +182,41 @@ pub static COMMANDS: &[Command] = &[
         .doc("stream", "5.0.0", "Depends on subcommand.", "A container for stream introspection commands"),
 ];
 
+/// In the order Redis 7 lists them in COMMAND INFO / COMMAND DOCS.
 static XGROUP_SUBS: &[Command] = &[
+    Command::new("destroy", 4, xgroup_destroy)
+        .flags(WRITE)
+        .acl(STREAM)
+        .keys(&[RW_DELETE_2])
+        .doc(
+            "stream",
+            "5.0.0",
+            "O(N) where N is the number of entries in the group's pending entries list (PEL).",
+            "Destroy a consumer group.",
+        )
+        .syntax("key group"),
+    Command::new("delconsumer", 5, xgroup_delconsumer)
+        .flags(WRITE)
+        .acl(STREAM)
+        .keys(&[RW_DELETE_2])
+        .doc(
+            "stream",
+            "5.0.0",
+            "O(1)",
+            "Delete a consumer from a consumer group.",
+        )
+        .syntax("key group consumer"),
+    Command::new("createconsumer", 5, xgroup_createconsumer)
+        .flags(WRITE | DENYOOM)
+        .acl(STREAM)
+        .keys(&[RW_INSERT_2])
+        .doc(
+            "stream",
+            "6.2.0",
+            "O(1)",
+            "Create a consumer in a consumer group.",
+        )
+        .syntax("key group consumer"),
     Command::new("create", -5, xgroup_create)
         .flags(WRITE | DENYOOM)
         .acl(STREAM)
@@ -200,39 +234,6 @@ static XGROUP_SUBS: &[Command] = &[
             "Set a consumer group to an arbitrary last delivered ID value.",
         )
         .syntax("key group <id | $> [ENTRIESREAD entries-read]"),
-    Command::new("destroy", 4, xgroup_destroy)
-        .flags(WRITE)
-        .acl(STREAM)
-        .keys(&[RW_DELETE_2])
-        .doc(
-            "stream",
-            "5.0.0",
-            "O(N) where N is the number of entries in the group's pending entries list (PEL).",
-            "Destroy a consumer group.",
-        )
-        .syntax("key group"),
-    Command::new("createconsumer", 5, xgroup_createconsumer)
-        .flags(WRITE | DENYOOM)
-        .acl(STREAM)
-        .keys(&[RW_INSERT_2])
-        .doc(
-            "stream",
-            "6.2.0",
-            "O(1)",
-            "Create a consumer in a consumer group.",
-        )
-        .syntax("key group consumer"),
-    Command::new("delconsumer", 5, xgroup_delconsumer)
-        .flags(WRITE)
-        .acl(STREAM)
-        .keys(&[RW_DELETE_2])
-        .doc(
-            "stream",
-            "5.0.0",
-            "O(1)",
-            "Delete a consumer from a consumer group.",
-        )
-        .syntax("key group consumer"),
     Command::new("help", 2, xgroup_help)
         .flags(LOADING | STALE)
         .acl(STREAM)
@@ -1927,4 +1928,285 @@ fn xinfo_help(ctx: &mut Ctx) -> CmdResult {
             "    Show information about the stream.",
         ],
     )
+}
+
+#[cfg(test)]
+mod tests {
+    //! Propagation: what the handlers record for the AOF, replayed on a second keyspace, must
+    //! rebuild the same stream, groups, PEL and consumers. Both sides run each step at the
+    //! same command time, as a replica applying the records would see them.
+
+    use std::sync::Arc;
+
+    use super::*;
+    use crate::config::Config;
+    use crate::server::Server;
+    use crate::server::client::{ClientShared, ClientState};
+    use crate::server::dispatch;
+    use crate::server::stats::ThreadStats;
+    use crate::store::db::Db;
+
+    struct Node {
+        srv: Arc<Server>,
+        stats: ThreadStats,
+        client: ClientState,
+    }
+
+    type Argv = Vec<Vec<u8>>;
+
+    impl Node {
+        fn new() -> Node {
+            let srv = Server::new(Config::default());
+            let stats = ThreadStats::new(srv.commands.len());
+            let shared = Arc::new(ClientShared::new(1, 0, "test".into(), "test".into(), -1, 0));
+            Node {
+                srv,
+                stats,
+                client: ClientState::new(shared, true),
+            }
+        }
+
+        /// Runs one command at `now` with recording on; returns the RESP2 reply and the
+        /// records it produced.
+        fn run(&mut self, now: i64, mode: u32, argv: &[Vec<u8>]) -> (String, Vec<Argv>) {
+            let args: Vec<&[u8]> = argv.iter().map(|a| a.as_slice()).collect();
+            let (cmd, _) = self.srv.commands.lookup(&args).expect("known command");
+            let mut db = Db::new(&self.srv, self.srv.ks.lock_all(), 0, now);
+            db.fx.recording = true;
+            let mut out = Vec::new();
+            let result = {
+                let mut ctx = Ctx {
+                    srv: &self.srv,
+                    args: &args,
+                    out: Reply::new(&mut out, false),
+                    db: &mut db,
+                    client: &mut self.client,
+                    cmd,
+                    mode,
+                    block: None,
+                    stats: &self.stats,
+                };
+                (cmd.handler)(&mut ctx)
+            };
+            if let Err(e) = &result {
+                Reply::new(&mut out, false).error(e.as_str());
+            }
+            dispatch::record_command(&mut db, &args, 0);
+            let records = std::mem::take(&mut db.fx.records)
+                .into_iter()
+                .map(|(_, argv)| argv)
+                .collect();
+            (String::from_utf8_lossy(&out).into_owned(), records)
+        }
+
+        fn query(&mut self, now: i64, line: &str) -> String {
+            self.run(now, 0, &split(line)).0
+        }
+    }
+
+    fn split(line: &str) -> Argv {
+        line.split(' ').map(|a| a.as_bytes().to_vec()).collect()
+    }
+
+    fn text(argv: &Argv) -> String {
+        argv.iter()
+            .map(|a| String::from_utf8_lossy(a).into_owned())
+            .collect::<Vec<_>>()
+            .join(" ")
+    }
+
+    /// Runs `line` on the master and replays its records on the replica (as the AOF loader
+    /// would); returns the records as text.
+    fn step(master: &mut Node, replica: &mut Node, now: i64, line: &str) -> Vec<String> {
+        let (_, records) = master.run(now, 0, &split(line));
+        for record in &records {
+            let (reply, _) = replica.run(now, cx::LOADING, record);
+            assert!(
+                !reply.starts_with('-'),
+                "{} failed on replay: {reply}",
+                text(record)
+            );
+        }
+        records.iter().map(text).collect()
+    }
+
+    /// A reply with the values of the seen-time and idle fields blanked: when a consumer last
+    /// tried to read is not propagated (as in Redis), everything else is.
+    fn without_seen_times(reply: String) -> String {
+        let mut out = String::new();
+        let mut lines = reply.split("\r\n");
+        while let Some(line) = lines.next() {
+            out.push_str(line);
+            out.push_str("\r\n");
+            if line == "seen-time" || line == "idle" {
+                lines.next();
+                out.push_str(":_\r\n");
+            }
+        }
+        out
+    }
+
+    fn assert_same(master: &mut Node, replica: &mut Node, now: i64) {
+        for query in [
+            "XINFO STREAM s FULL COUNT 0",
+            "XPENDING s g - + 100",
+            "XINFO CONSUMERS s g",
+            "XRANGE s - +",
+        ] {
+            assert_eq!(
+                without_seen_times(master.query(now, query)),
+                without_seen_times(replica.query(now, query)),
+                "{query}"
+            );
+        }
+    }
+
+    #[test]
+    fn records_rebuild_the_same_stream_and_groups() {
+        let mut m = Node::new();
+        let mut r = Node::new();
+        // Generated IDs are recorded as the IDs they became.
+        assert_eq!(
+            step(&mut m, &mut r, 1000, "XADD s * a 1"),
+            ["XADD s 1000-0 a 1"]
+        );
+        assert_eq!(
+            step(&mut m, &mut r, 1000, "XADD s 1000-* b 2"),
+            ["XADD s 1000-1 b 2"]
+        );
+        assert_eq!(
+            step(&mut m, &mut r, 900, "XADD s * c 3"),
+            ["XADD s 1000-2 c 3"]
+        );
+        assert_eq!(
+            step(&mut m, &mut r, 1000, "XADD s 1001-0 d 4"),
+            ["XADD s 1001-0 d 4"]
+        );
+        assert_eq!(
+            step(&mut m, &mut r, 1000, "XGROUP CREATE s g 0"),
+            ["XGROUP CREATE s g 0"]
+        );
+        // XREADGROUP: one XCLAIM per delivered entry, then the group's position.
+        assert_eq!(
+            step(
+                &mut m,
+                &mut r,
+                2000,
+                "XREADGROUP GROUP g alice COUNT 2 STREAMS s >"
+            ),
+            [
+                "XCLAIM s g alice 0 1000-0 TIME 2000 RETRYCOUNT 1 FORCE JUSTID LASTID 1000-0",
+                "XCLAIM s g alice 0 1000-1 TIME 2000 RETRYCOUNT 1 FORCE JUSTID LASTID 1000-1",
+                "XGROUP SETID s g 1000-1 ENTRIESREAD 2",
+            ]
+        );
+        // NOACK: the consumer's creation and the position only.
+        assert_eq!(
+            step(
+                &mut m,
+                &mut r,
+                2500,
+                "XREADGROUP GROUP g bob COUNT 1 NOACK STREAMS s >"
+            ),
+            [
+                "XGROUP CREATECONSUMER s g bob",
+                "XGROUP SETID s g 1000-2 ENTRIESREAD 3",
+            ]
+        );
+        assert_eq!(
+            step(
+                &mut m,
+                &mut r,
+                2600,
+                "XREADGROUP GROUP g alice COUNT 5 STREAMS s >"
+            ),
+            [
+                "XCLAIM s g alice 0 1001-0 TIME 2600 RETRYCOUNT 1 FORCE JUSTID LASTID 1001-0",
+                "XGROUP SETID s g 1001-0 ENTRIESREAD 4",
+            ]
+        );
+        // Nothing new: nothing recorded (not even the read itself).
+        assert!(step(&mut m, &mut r, 2700, "XREADGROUP GROUP g alice STREAMS s >").is_empty());
+        assert_same(&mut m, &mut r, 2800);
+        assert_eq!(
+            step(
+                &mut m,
+                &mut r,
+                3000,
+                "XCLAIM s g carol 0 1000-0 1000-1 RETRYCOUNT 5"
+            ),
+            [
+                "XCLAIM s g carol 0 1000-0 TIME 3000 RETRYCOUNT 5 FORCE JUSTID LASTID 1001-0",
+                "XCLAIM s g carol 0 1000-1 TIME 3000 RETRYCOUNT 5 FORCE JUSTID LASTID 1001-0",
+            ]
+        );
+        // LASTID alone moves the group: recorded as XGROUP SETID.
+        assert_eq!(
+            step(&mut m, &mut r, 3100, "XCLAIM s g carol 0 9-9 LASTID 2000-0"),
+            ["XGROUP SETID s g 2000-0 ENTRIESREAD 4"]
+        );
+        assert_eq!(
+            step(&mut m, &mut r, 3200, "XDEL s 1000-1"),
+            ["XDEL s 1000-1"]
+        );
+        // XAUTOCLAIM: deleted entries leave the PEL on the replica too.
+        assert_eq!(
+            step(&mut m, &mut r, 4000, "XAUTOCLAIM s g dave 0 0 COUNT 10"),
+            [
+                "XCLAIM s g dave 0 1000-1 TIME 4000 RETRYCOUNT 0 FORCE JUSTID LASTID 2000-0",
+                "XCLAIM s g dave 0 1000-0 TIME 4000 RETRYCOUNT 6 FORCE JUSTID LASTID 2000-0",
+                "XCLAIM s g dave 0 1001-0 TIME 4000 RETRYCOUNT 2 FORCE JUSTID LASTID 2000-0",
+            ]
+        );
+        assert_same(&mut m, &mut r, 4100);
+        assert_eq!(
+            step(&mut m, &mut r, 4200, "XACK s g 1000-0"),
+            ["XACK s g 1000-0"]
+        );
+        assert!(step(&mut m, &mut r, 4200, "XACK s g 1000-0").is_empty());
+        assert_eq!(
+            step(&mut m, &mut r, 4300, "XGROUP CREATECONSUMER s g erin"),
+            ["XGROUP CREATECONSUMER s g erin"]
+        );
+        assert_eq!(
+            step(&mut m, &mut r, 4400, "XGROUP DELCONSUMER s g erin"),
+            ["XGROUP DELCONSUMER s g erin"]
+        );
+        assert_same(&mut m, &mut r, 5000);
+    }
+
+    #[test]
+    fn approximate_trims_are_recorded_exactly() {
+        let mut m = Node::new();
+        let mut r = Node::new();
+        for i in 1..=250 {
+            step(&mut m, &mut r, 1000, &format!("XADD s {i}-1 f v"));
+        }
+        // Blocks hold 100 entries: `~ 100` frees the first block only.
+        assert_eq!(
+            step(&mut m, &mut r, 1000, "XADD s MAXLEN ~ 100 LIMIT 1000 * f v"),
+            ["XADD s MAXLEN = 151 1000-0 f v"]
+        );
+        assert_eq!(m.query(1000, "XLEN s"), ":151\r\n");
+        // An exact trim is recorded as given.
+        assert_eq!(
+            step(&mut m, &mut r, 1000, "XTRIM s MAXLEN 150"),
+            ["XTRIM s MAXLEN 150"]
+        );
+        // MINID ~ keeps the block holding the threshold: the first kept ID is recorded.
+        assert_eq!(
+            step(&mut m, &mut r, 1000, "XTRIM s MINID ~ 230-1"),
+            ["XTRIM s MINID = 201-1"]
+        );
+        // Nothing removed: nothing recorded.
+        assert!(step(&mut m, &mut r, 1000, "XTRIM s MINID ~ 230-1").is_empty());
+        assert_same(&mut m, &mut r, 1000);
+        // While loading, LIMIT next to an exact trim is accepted (and ignored).
+        let (reply, _) = r.run(1000, cx::LOADING, &split("XTRIM s MAXLEN = 10 LIMIT 5"));
+        assert_eq!(reply, ":41\r\n");
+        assert_eq!(
+            m.query(1000, "XTRIM s MAXLEN = 10 LIMIT 5"),
+            "-ERR syntax error, LIMIT cannot be used without the special ~ option\r\n"
+        );
+    }
 }
