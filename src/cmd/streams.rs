@@ -411,7 +411,6 @@ fn rewritten_argv(
 
 /// One XCLAIM record that reproduces a PEL entry exactly on replay (Redis's
 /// streamPropagateXCLAIM): owner, delivery time and count, and the group's last ID.
-#[allow(clippy::too_many_arguments)]
 fn xclaim_record(
     key: &[u8],
     group: &[u8],
