@@ -11,6 +11,7 @@ pub mod geo;
 pub mod keys;
 pub mod pubsub;
 pub mod server;
+pub mod streams;
 pub mod strings;
 pub mod table;
 pub mod tx;
@@ -34,6 +35,7 @@ pub fn families() -> Vec<&'static [Command]> {
         pubsub::COMMANDS,
         zsets::COMMANDS,
         geo::COMMANDS,
+        streams::COMMANDS,
     ]
 }
 

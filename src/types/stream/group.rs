@@ -235,6 +235,24 @@ impl ConsumerGroup {
         self.slot_mut(slot).pending.insert(id);
     }
 
+    /// Heap bytes of the PEL, the consumer slab, the name index and every consumer's name and
+    /// pending set (see [`super::btree_bytes`] for the B-tree node model).
+    pub(crate) fn heap_bytes(&self) -> usize {
+        use super::btree_bytes;
+        use std::mem::size_of;
+        let consumers: usize = self
+            .consumers()
+            .map(|c| c.name.len() + btree_bytes::<StreamId, ()>(c.pending.len()))
+            .sum();
+        let names: usize = self.by_name.keys().map(|name| name.len()).sum();
+        btree_bytes::<StreamId, PelEntry>(self.pel.len())
+            + self.slots.capacity() * size_of::<Option<Consumer>>()
+            + self.free_slots.capacity() * size_of::<u32>()
+            + btree_bytes::<Box<[u8]>, u32>(self.by_name.len())
+            + names
+            + consumers
+    }
+
     /// Checks the PEL/consumer-set agreement (tests only).
     #[cfg(test)]
     pub(crate) fn check_invariants(&self) {

@@ -66,6 +66,12 @@ impl EntryLog {
         }
     }
 
+    /// Heap bytes of the block index and of every block buffer (at capacity).
+    pub(crate) fn heap_bytes(&self) -> usize {
+        let buffers: usize = self.blocks.values().map(|b| b.data.capacity()).sum();
+        super::btree_bytes::<StreamId, Block>(self.blocks.len()) + buffers
+    }
+
     /// The block that may hold `id`: the one with the greatest master ID not above it.
     fn block_for(&self, id: StreamId) -> Option<(StreamId, &Block)> {
         self.blocks

@@ -299,6 +299,34 @@ fn idle_since(now_ms: u64, then_ms: u64) -> i64 {
     signed_ms(now_ms).wrapping_sub(signed_ms(then_ms))
 }
 
+/// Estimated heap bytes of a `BTreeMap<K, V>` (or `BTreeSet<K>` with `V = ()`) holding
+/// `len` entries. Rust's B-tree nodes have 11 slots; a leaf that fills up while keys arrive in
+/// ascending order (how every map of a stream grows) splits into 6 + 4 keys and moves one key
+/// up, so in steady state a leaf carries about 7 entries and there is one internal node (a
+/// leaf plus 12 child pointers) per 6 leaves. Measured against a counting allocator this is
+/// within a few percent for ascending inserts (and about 25% high for random ones).
+pub(crate) fn btree_bytes<K, V>(len: usize) -> usize {
+    use std::mem::{align_of, size_of};
+    const CAPACITY: usize = 11;
+    if len == 0 {
+        return 0;
+    }
+    let align_up = |n: usize, a: usize| n.div_ceil(a) * a;
+    // parent pointer, parent index (u16), length (u16), then the key and value arrays.
+    let keys_at = align_up(12, align_of::<K>().max(1));
+    let vals_at = align_up(keys_at + CAPACITY * size_of::<K>(), align_of::<V>().max(1));
+    let node_align = align_of::<K>()
+        .max(align_of::<V>())
+        .max(align_of::<usize>());
+    let leaf = align_up(vals_at + CAPACITY * size_of::<V>(), node_align);
+    let internal = leaf + (CAPACITY + 1) * size_of::<usize>();
+    if len <= CAPACITY {
+        return leaf;
+    }
+    let leaves = len.div_ceil(7);
+    leaves * leaf + leaves.div_ceil(6) * internal
+}
+
 /// Whether any group may still need `id`: a group has not read that far yet, or holds it in
 /// its PEL. `min_last_delivered` is the smallest last delivered ID over the groups.
 fn entry_is_referenced(
@@ -324,24 +352,24 @@ impl Stream {
         Stream::default()
     }
 
-    /// Number of entries (XLEN).
-    /// Heap bytes used, for MEMORY USAGE: block buffers plus index and group bookkeeping
-    /// (B-tree nodes estimated at 3 words per entry).
+    /// Bytes this stream owns on the heap, for MEMORY USAGE: the `Stream` itself (values are
+    /// boxed), every block buffer at its capacity, and the B-tree nodes, names, consumer
+    /// slabs and pending sets of the index and the consumer groups. B-tree node counts are
+    /// not observable, so they are modelled on how they grow here (appends in ID order; see
+    /// [`btree_bytes`]); everything else is exact. Allocator rounding is not included.
     pub fn mem_usage(&self) -> usize {
-        let blocks: usize = self
-            .log
-            .blocks
-            .values()
-            .map(|b| b.data.capacity() + 64)
-            .sum();
         let groups: usize = self
             .groups
             .iter()
-            .map(|(name, g)| name.len() + 128 + g.pel.len() * (16 + 48 + 24))
+            .map(|(name, group)| name.len() + group.heap_bytes())
             .sum();
-        std::mem::size_of::<Stream>() + blocks + groups
+        std::mem::size_of::<Stream>()
+            + self.log.heap_bytes()
+            + btree_bytes::<Box<[u8]>, ConsumerGroup>(self.groups.len())
+            + groups
     }
 
+    /// Number of entries (XLEN).
     pub fn len(&self) -> u64 {
         self.log.length
     }
