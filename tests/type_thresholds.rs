@@ -36,7 +36,7 @@ fn set_of(items: &[&str]) -> Set {
 #[test]
 fn defaults_match_redis() {
     with(&[], || {
-        assert_eq!(HASH_MAX_LISTPACK_ENTRIES.load(Relaxed), 128);
+        assert_eq!(HASH_MAX_LISTPACK_ENTRIES.load(Relaxed), 512);
         assert_eq!(HASH_MAX_LISTPACK_VALUE.load(Relaxed), 64);
         assert_eq!(SET_MAX_INTSET_ENTRIES.load(Relaxed), 512);
         assert_eq!(SET_MAX_LISTPACK_ENTRIES.load(Relaxed), 128);

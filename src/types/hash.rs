@@ -48,7 +48,7 @@ use super::packed::{
 };
 
 /// `hash-max-listpack-entries` (Redis default 128).
-pub static HASH_MAX_LISTPACK_ENTRIES: AtomicUsize = AtomicUsize::new(128);
+pub static HASH_MAX_LISTPACK_ENTRIES: AtomicUsize = AtomicUsize::new(512);
 /// `hash-max-listpack-value` (Redis default 64).
 pub static HASH_MAX_LISTPACK_VALUE: AtomicUsize = AtomicUsize::new(64);
 
@@ -1065,13 +1065,14 @@ mod tests {
 
     #[test]
     fn conversions_to_hashtable() {
-        let mut hash = filled(128);
+        let max = HASH_MAX_LISTPACK_ENTRIES.load(Relaxed);
+        let mut hash = filled(max);
         assert_eq!(hash.encoding(), "listpack");
         assert!(!hash.insert(b"f5", b"again"));
         assert_eq!(hash.encoding(), "listpack");
-        assert!(hash.insert(b"f128", b"v"));
+        assert!(hash.insert(format!("f{max}").as_bytes(), b"v"));
         assert_eq!(hash.encoding(), "hashtable");
-        assert_eq!(hash.len(), 129);
+        assert_eq!(hash.len(), max + 1);
         check(&hash);
 
         for (field, value) in [(&[b'f'; 65][..], &b"v"[..]), (b"f", &[b'v'; 65][..])] {
@@ -1091,15 +1092,15 @@ mod tests {
 
         // HSET with many pairs (even repeated) converts up front, like Redis.
         let mut bulk = filled(2);
-        bulk.prepare_bulk_insert(128, 64);
+        bulk.prepare_bulk_insert(max, 64);
         assert_eq!(bulk.encoding(), "listpack");
-        bulk.prepare_bulk_insert(129, 1);
+        bulk.prepare_bulk_insert(max + 1, 1);
         assert_eq!(bulk.encoding(), "hashtable");
         let mut long_arg = filled(2);
         long_arg.prepare_bulk_insert(2, 65);
         assert_eq!(long_arg.encoding(), "hashtable");
         assert_eq!(long_arg.get(b"f1"), Some(&b"v1"[..]));
-        let mut table = filled(200);
+        let mut table = filled(max + 72);
         table.prepare_bulk_insert(1, 1);
         assert_eq!(table.encoding(), "hashtable");
     }
@@ -1305,7 +1306,7 @@ mod tests {
         }
         assert_eq!(hash.encoding(), "listpackex");
         check(&hash);
-        for i in 100..200 {
+        for i in 100..=HASH_MAX_LISTPACK_ENTRIES.load(Relaxed) {
             hash.insert(format!("f{i}").as_bytes(), b"v");
         }
         assert_eq!(hash.encoding(), "hashtable");
