@@ -16,7 +16,12 @@ comments. The checker fails (exit 1) when
   * a listed test is now skipped                                 -> NOW SKIPPED
   * a listed test does not appear in the results at all          -> NOT PRESENT
 
-so the list can only ever shrink unless someone edits it on purpose. With
+so the list can only ever shrink unless someone edits it on purpose.
+
+compat.sh reruns a failed test once (pytest-rerunfailures); junit then holds
+one empty <testcase> per earlier attempt. A test that needed the rerun to pass
+is reported as FLAKY, which fails nothing: an unlisted one passed in the end,
+and a listed one counts as still failing (sometimes). With
 --update it rewrites the list from the current results instead: reasons of
 entries that are still failing are kept, new entries get "TODO reason", and the
 leading comment block (the header) is preserved.
@@ -59,10 +64,19 @@ class RunResult:
 
     outcomes: dict[str, str] = field(default_factory=dict)
     messages: dict[str, str] = field(default_factory=dict)
+    attempts: dict[str, int] = field(default_factory=dict)  # <testcase> entries per id
     errors: int = 0  # testcases with an <error> element (setup/teardown/collection)
 
     def count(self, outcome: str) -> int:
         return sum(1 for value in self.outcomes.values() if value == outcome)
+
+    def flaky(self) -> list[str]:
+        """Tests that passed only when rerun."""
+        return sorted(
+            test_id
+            for test_id, outcome in self.outcomes.items()
+            if outcome == PASSED and self.attempts[test_id] > 1
+        )
 
 
 def node_id(classname: str, name: str) -> str:
@@ -96,8 +110,9 @@ def parse_junit(path: Path) -> RunResult:
             outcome = SKIPPED
         else:
             outcome = PASSED
-        # A node id can appear twice (e.g. a failing call plus a teardown error
-        # reported separately); any failing entry makes the test failing.
+        result.attempts[test_id] = result.attempts.get(test_id, 0) + 1
+        # A node id appears more than once when the test was rerun; an earlier
+        # attempt is an empty entry, so any failing entry makes the test failing.
         if result.outcomes.get(test_id) != FAILED:
             result.outcomes[test_id] = outcome
     return result
@@ -173,13 +188,14 @@ def check(known: KnownFailures, runs: dict[str, RunResult], allow_missing: bool)
         for test_id, outcome in sorted(run.outcomes.items()):
             if outcome == FAILED and (label, test_id) not in known.reasons:
                 problems.append(
-                    f"NEW FAILURE  {label} {test_id}\n"
-                    f"             {run.messages.get(test_id, '')}"
+                    f"NEW FAILURE  {label} {test_id}\n             {run.messages.get(test_id, '')}"
                 )
     for (label, test_id), reason in sorted(known.reasons.items()):
         if label not in runs:
             continue  # that protocol was not run this time
         outcome = runs[label].outcomes.get(test_id)
+        if outcome == PASSED and runs[label].attempts[test_id] > 1:
+            continue  # failed, then passed on the rerun: still failing now and then
         if outcome == PASSED:
             problems.append(f"NOW PASSES   {label} {test_id}  (listed: {reason}) -> remove it from the list")
         elif outcome == SKIPPED:
@@ -189,14 +205,22 @@ def check(known: KnownFailures, runs: dict[str, RunResult], allow_missing: bool)
     return problems
 
 
-def update(known: KnownFailures, runs: dict[str, RunResult], allow_missing: bool) -> tuple[KnownFailures, list[str]]:
+def update(
+    known: KnownFailures, runs: dict[str, RunResult], allow_missing: bool
+) -> tuple[KnownFailures, list[str]]:
     """New list: every failing test of the given runs, old reasons kept."""
     reasons: dict[tuple[str, str], str] = {}
     changes: list[str] = []
     for key, reason in known.reasons.items():
         label, test_id = key
-        keep = label not in runs or (allow_missing and test_id not in runs[label].outcomes)
-        if keep or runs[label].outcomes.get(test_id) == FAILED:
+        run = runs.get(label)
+        keep = (
+            run is None  # that protocol was not run this time
+            or (allow_missing and test_id not in run.outcomes)
+            or run.outcomes.get(test_id) == FAILED
+            or test_id in run.flaky()
+        )
+        if keep:
             reasons[key] = reason
         else:
             changes.append(f"removed  {label} {test_id}  (was: {reason})")
@@ -212,12 +236,16 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--known", required=True, type=Path, help="known-failures list")
     parser.add_argument(
-        "--run", action="append", required=True, metavar="LABEL=JUNIT_XML",
+        "--run",
+        action="append",
+        required=True,
+        metavar="LABEL=JUNIT_XML",
         help="results of one run, e.g. resp3=junit-resp3.xml (repeatable)",
     )
     parser.add_argument("--update", action="store_true", help="rewrite the list from these results")
     parser.add_argument(
-        "--allow-missing", action="store_true",
+        "--allow-missing",
+        action="store_true",
         help="listed tests absent from the results are fine (runs of a subset, e.g. with -k)",
     )
     args = parser.parse_args()
@@ -244,6 +272,10 @@ def main() -> int:
         )
         return 0
 
+    for label, run in runs.items():
+        for test_id in run.flaky():
+            listed = "listed" if (label, test_id) in known.reasons else "not listed"
+            print(f"FLAKY        {label} {test_id}  (failed, then passed on the rerun; {listed})")
     problems = check(known, runs, args.allow_missing)
     for problem in problems:
         print(problem)
