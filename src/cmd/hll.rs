@@ -206,7 +206,7 @@ fn pfdebug(ctx: &mut Ctx) -> CmdResult {
         }
     } else if sub == b"decode" {
         let text = hll::debug_decode(v).map_err(hll_err)?;
-        ctx.out.simple(&text);
+        ctx.out.bulk(text.as_bytes());
     } else if sub == b"encoding" {
         let e = hll::encoding(v).map_err(hll_err)?;
         ctx.out.simple(e.name());
