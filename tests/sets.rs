@@ -1159,7 +1159,7 @@ fn randomized_against_hashset_model() {
         let op = rng.random_range(0..10);
         let ctx = format!("step {step} op {op}");
         match op {
-            0 | 1 | 2 => {
+            0..=2 => {
                 let n = rng.random_range(1..6);
                 let ms: Vec<Vec<u8>> = (0..n).map(|_| pick(&mut rng)).collect();
                 let mut args: Vec<Vec<u8>> = vec![b"SADD".to_vec(), k.as_bytes().to_vec()];
