@@ -8,9 +8,11 @@ pub mod ctx;
 pub mod debug;
 pub mod docs;
 pub mod geo;
+pub mod hll;
 pub mod keys;
 pub mod pubsub;
 pub mod server;
+pub mod sets;
 pub mod streams;
 pub mod strings;
 pub mod table;
@@ -36,6 +38,8 @@ pub fn families() -> Vec<&'static [Command]> {
         zsets::COMMANDS,
         geo::COMMANDS,
         streams::COMMANDS,
+        sets::COMMANDS,
+        hll::COMMANDS,
     ]
 }
 
