@@ -8,6 +8,7 @@ pub mod ctx;
 pub mod debug;
 pub mod docs;
 pub mod geo;
+pub mod hashes;
 pub mod keys;
 pub mod pubsub;
 pub mod server;
@@ -36,6 +37,7 @@ pub fn families() -> Vec<&'static [Command]> {
         zsets::COMMANDS,
         geo::COMMANDS,
         streams::COMMANDS,
+        hashes::COMMANDS,
     ]
 }
 
