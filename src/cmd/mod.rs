@@ -9,6 +9,7 @@ pub mod debug;
 pub mod docs;
 pub mod geo;
 pub mod hll;
+pub mod hashes;
 pub mod keys;
 pub mod pubsub;
 pub mod server;
@@ -40,6 +41,7 @@ pub fn families() -> Vec<&'static [Command]> {
         streams::COMMANDS,
         sets::COMMANDS,
         hll::COMMANDS,
+        hashes::COMMANDS,
     ]
 }
 

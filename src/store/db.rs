@@ -290,6 +290,9 @@ impl<'a> Db<'a> {
     pub fn add_with_expire(&mut self, key: &[u8], v: Value, expire: Option<i64>) {
         let hash = self.ks().hash(key);
         let lru = self.srv.lru_new();
+        if let Some(at) = super::field_expiry::value_next_expire(&v) {
+            self.shard_db(hash).hfe.register(key, at);
+        }
         let e = EntryPtr::new(key, v, expire, lru);
         let d = self.shard_db(hash);
         debug_assert!(d.keys.find(hash, key).is_none());
@@ -312,6 +315,9 @@ impl<'a> Db<'a> {
         match self.lookup(key, false) {
             None => self.add_with_expire(key, v, expire),
             Some(f) => {
+                if let Some(at) = super::field_expiry::value_next_expire(&v) {
+                    self.shard_db(f.hash).hfe.register(key, at);
+                }
                 let old_type = self.shard_db(f.hash).keys.at(f.slot).value_type();
                 let d = self.shard_db(f.hash);
                 let had_ttl = d.keys.at(f.slot).expire().is_some();
@@ -651,6 +657,7 @@ impl<'a> Db<'a> {
             std::mem::swap(&mut da.keys, &mut db_.keys);
             std::mem::swap(&mut da.expires, &mut db_.expires);
             std::mem::swap(&mut da.expire_cursor, &mut db_.expire_cursor);
+            std::mem::swap(&mut da.hfe, &mut db_.hfe);
             for d in [&*da, &*db_] {
                 for ws in d.watchers.values() {
                     for w in ws {
