@@ -108,8 +108,9 @@ impl<'c, 'a> Ctx<'c, 'a> {
         if ms < 0.0 {
             return Err(error::TIMEOUT_NEG);
         }
-        if !v.is_finite() || ms > (i64::MAX / 2) as f64 {
-            return Err(error::TIMEOUT_FLOAT);
+        // Redis 7.2: a deadline past the end of time (inf included) is "out of range".
+        if ms > (i64::MAX - self.db.now.max(0)) as f64 {
+            return Err(Error::lit("ERR timeout is out of range"));
         }
         let ms = ms as u64;
         Ok(if ms == 0 {
