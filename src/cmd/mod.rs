@@ -11,6 +11,7 @@ pub mod geo;
 pub mod hll;
 pub mod hashes;
 pub mod keys;
+pub mod lists;
 pub mod pubsub;
 pub mod server;
 pub mod sets;
@@ -42,6 +43,7 @@ pub fn families() -> Vec<&'static [Command]> {
         sets::COMMANDS,
         hll::COMMANDS,
         hashes::COMMANDS,
+        lists::COMMANDS,
     ]
 }
 
