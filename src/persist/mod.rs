@@ -37,3 +37,6 @@ pub fn info_section(srv: &Server) -> String {
         aof as u8,
     )
 }
+
+pub mod codec;
+pub mod rdb;
