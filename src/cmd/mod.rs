@@ -9,6 +9,7 @@ pub mod debug;
 pub mod docs;
 pub mod geo;
 pub mod keys;
+pub mod persist;
 pub mod pubsub;
 pub mod server;
 pub mod streams;
@@ -36,6 +37,7 @@ pub fn families() -> Vec<&'static [Command]> {
         zsets::COMMANDS,
         geo::COMMANDS,
         streams::COMMANDS,
+        persist::COMMANDS,
     ]
 }
 

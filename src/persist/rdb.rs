@@ -197,6 +197,8 @@ fn put_list(out: &mut Vec<u8>, l: &List, compress: bool) {
     }
 }
 
+type Pairs = Vec<(Vec<u8>, Vec<u8>)>;
+
 fn put_stream(out: &mut Vec<u8>, s: &Stream, compress: bool) {
     let max_entries = crate::types::stream::STREAM_NODE_MAX_ENTRIES
         .load(std::sync::atomic::Ordering::Relaxed)
@@ -208,7 +210,7 @@ fn put_stream(out: &mut Vec<u8>, s: &Stream, compress: bool) {
     struct Node {
         master: StreamId,
         fields: Vec<Vec<u8>>,
-        entries: Vec<(StreamId, Vec<(Vec<u8>, Vec<u8>)>)>,
+        entries: Vec<(StreamId, Pairs)>,
         bytes: usize,
     }
     let mut nodes: Vec<Node> = Vec::new();
@@ -384,7 +386,7 @@ impl<'a> Reader<'a> {
     }
 
     /// A length, or `Err` for a special encoding where a plain length is required.
-    pub fn len(&mut self) -> RResult<u64> {
+    pub fn length(&mut self) -> RResult<u64> {
         match self.len_or_enc()? {
             (n, false) => Ok(n),
             _ => self.err("unexpected encoded length"),
@@ -425,8 +427,8 @@ impl<'a> Reader<'a> {
                 .to_string()
                 .into_bytes()),
             3 => {
-                let clen = self.len()? as usize;
-                let len = self.len()? as usize;
+                let clen = self.length()? as usize;
+                let len = self.length()? as usize;
                 let c = self.take(clen)?;
                 match codec::lzf_decompress(c, len) {
                     Some(v) => Ok(v),
@@ -470,7 +472,7 @@ impl<'a> Reader<'a> {
         match t {
             T_STRING => Ok(Value::Str(self.string()?)),
             T_LIST => {
-                let n = self.len()?;
+                let n = self.length()?;
                 let mut l = List::new();
                 for _ in 0..n {
                     l.push_back(&self.string()?);
@@ -489,11 +491,11 @@ impl<'a> Reader<'a> {
                 self.nonempty_list(l)
             }
             T_LIST_QUICKLIST | T_LIST_QUICKLIST_2 => {
-                let nodes = self.len()?;
+                let nodes = self.length()?;
                 let mut l = List::new();
                 for _ in 0..nodes {
                     let container = if t == T_LIST_QUICKLIST_2 {
-                        self.len()?
+                        self.length()?
                     } else {
                         2
                     };
@@ -517,7 +519,7 @@ impl<'a> Reader<'a> {
                 self.nonempty_list(l)
             }
             T_SET => {
-                let n = self.len()?;
+                let n = self.length()?;
                 let mut s = Set::new();
                 s.prepare_bulk_insert(n as usize);
                 for _ in 0..n {
@@ -553,7 +555,7 @@ impl<'a> Reader<'a> {
                 self.nonempty_set(s)
             }
             T_ZSET | T_ZSET_2 => {
-                let n = self.len()?;
+                let n = self.length()?;
                 let mut z = ZSet::with_hints(n as usize, 0);
                 for _ in 0..n {
                     let m = self.string()?;
@@ -601,7 +603,7 @@ impl<'a> Reader<'a> {
                 self.nonempty_zset(z)
             }
             T_HASH => {
-                let n = self.len()?;
+                let n = self.length()?;
                 let mut h = Hash::new();
                 for _ in 0..n {
                     let f = self.string()?;
@@ -669,7 +671,7 @@ impl<'a> Reader<'a> {
 
     fn stream(&mut self, t: u8) -> RResult<Stream> {
         let mut s = Stream::new();
-        let nodes = self.len()?;
+        let nodes = self.length()?;
         for _ in 0..nodes {
             let key = self.string()?;
             if key.len() != 16 {
@@ -690,21 +692,21 @@ impl<'a> Reader<'a> {
                 return self.err("invalid stream node");
             }
         }
-        let length = self.len()?;
+        let length = self.length()?;
         let last = StreamId {
-            ms: self.len()?,
-            seq: self.len()?,
+            ms: self.length()?,
+            seq: self.length()?,
         };
         let (first, max_del, added) = if t >= T_STREAM_LISTPACKS_2 {
             let first = StreamId {
-                ms: self.len()?,
-                seq: self.len()?,
+                ms: self.length()?,
+                seq: self.length()?,
             };
             let max_del = StreamId {
-                ms: self.len()?,
-                seq: self.len()?,
+                ms: self.length()?,
+                seq: self.length()?,
             };
-            (Some(first), max_del, Some(self.len()?))
+            (Some(first), max_del, Some(self.length()?))
         } else {
             (None, StreamId::default(), None)
         };
@@ -712,28 +714,28 @@ impl<'a> Reader<'a> {
             return self.err("stream length mismatch");
         }
         s.load_meta(last, first, max_del, added);
-        let ngroups = self.len()?;
+        let ngroups = self.length()?;
         for _ in 0..ngroups {
             let name = self.string()?;
             let last_id = StreamId {
-                ms: self.len()?,
-                seq: self.len()?,
+                ms: self.length()?,
+                seq: self.length()?,
             };
             let entries_read = if t >= T_STREAM_LISTPACKS_2 {
-                let v = self.len()?;
+                let v = self.length()?;
                 (v != u64::MAX).then_some(v)
             } else {
                 None
             };
-            let npel = self.len()?;
+            let npel = self.length()?;
             let mut pel = Vec::with_capacity(npel.min(1 << 20) as usize);
             for _ in 0..npel {
                 let id = self.stream_id_raw()?;
                 let time = self.u64_le()?;
-                let count = self.len()?;
+                let count = self.length()?;
                 pel.push((id, time, count));
             }
-            let nconsumers = self.len()?;
+            let nconsumers = self.length()?;
             let mut consumers = Vec::new();
             for _ in 0..nconsumers {
                 let cname = self.string()?;
@@ -743,7 +745,7 @@ impl<'a> Reader<'a> {
                 } else {
                     None
                 };
-                let np = self.len()?;
+                let np = self.length()?;
                 let mut pending = Vec::new();
                 for _ in 0..np {
                     pending.push(self.stream_id_raw()?);
@@ -853,6 +855,13 @@ pub fn load_payload(body: &[u8]) -> RResult<Value> {
     Ok(v)
 }
 
+/// Decodes a payload body like RESTORE does: bytes after the value are ignored.
+pub fn load_payload_lenient(body: &[u8]) -> RResult<Value> {
+    let mut r = Reader::new(body);
+    let t = r.u8()?;
+    r.value(t)
+}
+
 /// What the loader hands over for each key.
 pub struct LoadedKey {
     pub db: usize,
@@ -895,12 +904,12 @@ pub fn load_file(
                 let s = u32::from_le_bytes(r.take(4)?.try_into().expect("4"));
                 expire = Some(s as i64 * 1000);
             }
-            OP_IDLE => idle = Some(r.len()?),
+            OP_IDLE => idle = Some(r.length()?),
             OP_FREQ => freq = Some(r.u8()?),
-            OP_SELECTDB => db = r.len()? as usize,
+            OP_SELECTDB => db = r.length()? as usize,
             OP_RESIZEDB => {
-                r.len()?;
-                r.len()?;
+                r.length()?;
+                r.length()?;
             }
             OP_AUX => {
                 let k = r.string()?;
