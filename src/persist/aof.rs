@@ -263,6 +263,10 @@ impl AofState {
     fn rewrite_ran_or_started_up(&self) -> bool {
         self.started_up.load(SeqCst)
     }
+
+    pub fn mark_started(&self) {
+        self.started_up.store(true, SeqCst);
+    }
 }
 
 /// Encodes one command as RESP.
@@ -288,7 +292,8 @@ pub fn append(srv: &Server, records: Vec<(usize, Vec<Vec<u8>>)>) {
     let mut g = st.inner.lock();
     let Some(open) = g.as_mut() else { return };
     let before = open.buf.len();
-    let wrap = records.len() > 1;
+    // Transactions arrive wrapped already (EXEC records MULTI ... EXEC).
+    let wrap = records.len() > 1 && !records[0].1[0].eq_ignore_ascii_case(b"MULTI");
     if wrap {
         // Select the first record's database before MULTI, as Redis does.
         if open.db != Some(records[0].0) {
@@ -625,13 +630,18 @@ pub fn load_at_startup(srv: &Arc<Server>) -> Result<(), String> {
         }
     };
     let Some(manifest) = manifest else {
-        // No AOF yet: create one from the (empty) data set.
-        st.started_up.store(true, SeqCst);
-        srv.loading.store(false, SeqCst);
-        return start_rewrite(srv, None).map_err(|e| match e {
+        // No AOF yet: create one from the (empty) data set before serving clients.
+        start_rewrite(srv, None).map_err(|e| match e {
             RewriteRefusal::Failed(e) => e,
             _ => "can't create the AOF".into(),
-        });
+        })?;
+        while st.rewrite_in_progress() {
+            std::thread::sleep(std::time::Duration::from_millis(1));
+        }
+        if st.rewrite_failed.load(SeqCst) {
+            return Err("can't create the AOF base file".into());
+        }
+        return Ok(());
     };
     let files = manifest.files();
     let mut total = 0u64;
@@ -696,7 +706,6 @@ pub fn load_at_startup(srv: &Arc<Server>) -> Result<(), String> {
     st.base_size.store(total, Relaxed);
     st.current_size.store(total, Relaxed);
     st.on.store(true, SeqCst);
-    st.started_up.store(true, SeqCst);
     Ok(())
 }
 

@@ -92,6 +92,7 @@ pub fn startup(srv: &Arc<Server>) {
                 eprintln!("# Fatal error loading the data set: {e}");
                 std::process::exit(1);
             }
+            s.persist.aof.mark_started();
             s.loading.store(false, SeqCst);
             if s.persist.load_keys_loaded.load(Relaxed) > 0 {
                 eprintln!(
