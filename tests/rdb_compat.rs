@@ -19,7 +19,9 @@ const FIXTURE: &str = concat!(
     "/tests/fixtures/redis-7.0-dump.rdb"
 );
 
-fn load_fixture() -> BTreeMap<(usize, Vec<u8>), (Value, Option<i64>)> {
+type Keys = BTreeMap<(usize, Vec<u8>), (Value, Option<i64>)>;
+
+fn load_fixture() -> Keys {
     let buf = std::fs::read(FIXTURE).unwrap();
     let mut keys = BTreeMap::new();
     let aux = rdb::load_file(&buf, |k| {
@@ -31,11 +33,7 @@ fn load_fixture() -> BTreeMap<(usize, Vec<u8>), (Value, Option<i64>)> {
     keys
 }
 
-fn get<'a>(
-    m: &'a BTreeMap<(usize, Vec<u8>), (Value, Option<i64>)>,
-    db: usize,
-    k: &str,
-) -> &'a Value {
+fn get<'a>(m: &'a Keys, db: usize, k: &str) -> &'a Value {
     &m.get(&(db, k.as_bytes().to_vec()))
         .unwrap_or_else(|| panic!("missing {k}"))
         .0
