@@ -12,6 +12,7 @@ pub mod hll;
 pub mod hashes;
 pub mod keys;
 pub mod lists;
+pub mod persist;
 pub mod pubsub;
 pub mod server;
 pub mod sets;
@@ -44,6 +45,7 @@ pub fn families() -> Vec<&'static [Command]> {
         hll::COMMANDS,
         hashes::COMMANDS,
         lists::COMMANDS,
+        persist::COMMANDS,
     ]
 }
 

@@ -149,6 +149,8 @@ pub struct Server {
     pub script_busy_since: AtomicU64,
     pub script_kill: AtomicBool,
     pub instantaneous: Mutex<cron::InstantMetrics>,
+    /// Snapshot and AOF state.
+    pub persist: crate::persist::State,
 }
 
 /// Maximum LRU clock value (24 bits), as in Redis.
@@ -193,6 +195,7 @@ impl Server {
             script_busy_since: AtomicU64::new(0),
             script_kill: AtomicBool::new(false),
             instantaneous: Mutex::new(cron::InstantMetrics::default()),
+            persist: crate::persist::State::default(),
             cfg,
         });
         srv.install_hooks();
@@ -385,7 +388,7 @@ impl Server {
 
     /// Whether writes must be recorded for the append-only file.
     pub fn aof_recording(&self) -> bool {
-        false
+        crate::persist::recording(self)
     }
 
     /// Publishes a keyspace notification if `class` is enabled.
@@ -547,6 +550,7 @@ impl Handle {
 
 /// Binds and starts every thread; returns immediately.
 pub fn start(srv: Arc<Server>) -> std::io::Result<Handle> {
+    crate::persist::startup(&srv);
     let nthreads = match srv.cfg.get_i64("io-threads") {
         n if n > 0 => n as usize,
         _ => std::thread::available_parallelism().map_or(1, |n| n.get()),
