@@ -1,5 +1,6 @@
 //! Commands: the table, the execution context, and one module per family.
 
+pub mod acl;
 pub mod bits;
 pub mod command;
 pub mod compat;
@@ -36,6 +37,7 @@ pub fn families() -> Vec<&'static [Command]> {
         zsets::COMMANDS,
         geo::COMMANDS,
         streams::COMMANDS,
+        acl::COMMANDS,
     ]
 }
 

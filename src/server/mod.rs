@@ -149,6 +149,8 @@ pub struct Server {
     pub script_busy_since: AtomicU64,
     pub script_kill: AtomicBool,
     pub instantaneous: Mutex<cron::InstantMetrics>,
+    /// ACL users, log and denial counters.
+    pub acl: crate::security::acl::Acl,
 }
 
 /// Maximum LRU clock value (24 bits), as in Redis.
@@ -193,9 +195,11 @@ impl Server {
             script_busy_since: AtomicU64::new(0),
             script_kill: AtomicBool::new(false),
             instantaneous: Mutex::new(cron::InstantMetrics::default()),
+            acl: Default::default(),
             cfg,
         });
         srv.install_hooks();
+        crate::security::init(&srv);
         srv
     }
 
