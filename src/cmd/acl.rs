@@ -2,8 +2,8 @@
 //! LOAD, DRYRUN, GENPASS, HELP). The rules and checks themselves live in `security::acl`.
 
 use crate::error::{CmdResult, Error};
+use crate::security;
 use crate::security::acl::{self as a, E_UNMATCHED};
-use crate::security::{self, Denial};
 
 use super::ctx::Ctx;
 use super::table::*;
@@ -377,7 +377,6 @@ fn acl_log(ctx: &mut Ctx) -> CmdResult {
         ctx.out.bulk(b"timestamp-last-updated");
         ctx.out.int(e.updated_ms);
     }
-    let _ = Denial::Auth;
     Ok(())
 }
 

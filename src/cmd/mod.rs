@@ -10,6 +10,7 @@ pub mod debug;
 pub mod docs;
 pub mod geo;
 pub mod keys;
+pub mod memory;
 pub mod pubsub;
 pub mod server;
 pub mod streams;
@@ -38,6 +39,7 @@ pub fn families() -> Vec<&'static [Command]> {
         geo::COMMANDS,
         streams::COMMANDS,
         acl::COMMANDS,
+        memory::COMMANDS,
     ]
 }
 

@@ -10,6 +10,8 @@ use crate::server::Server;
 use crate::server::client::ClientState;
 
 pub mod acl;
+pub mod evict;
+pub mod memory;
 
 pub use acl::{Denial, Denied, LogContext, User};
 
@@ -395,36 +397,41 @@ pub mod acl_file {
     }
 }
 
-/// Memory the allocator has committed, Redis's `used_memory` equivalent.
+/// Bytes allocated now (Redis's `used_memory`).
 pub fn used_memory() -> u64 {
-    let mut elapsed = 0usize;
-    let mut utime = 0usize;
-    let mut stime = 0usize;
-    let mut rss = 0usize;
-    let mut peak_rss = 0usize;
-    let mut commit = 0usize;
-    let mut peak_commit = 0usize;
-    let mut faults = 0usize;
-    // SAFETY: mi_process_info writes into the provided out-pointers only.
-    unsafe {
-        libmimalloc_sys::mi_process_info(
-            &mut elapsed,
-            &mut utime,
-            &mut stime,
-            &mut rss,
-            &mut peak_rss,
-            &mut commit,
-            &mut peak_commit,
-            &mut faults,
-        )
-    };
-    commit as u64
+    memory::used_memory()
 }
 
-/// Whether used memory exceeds `maxmemory` (0 = unlimited).
+/// Whether used memory exceeds `maxmemory` (0 = unlimited). Scripts check it before a
+/// `denyoom` command, as Redis does at script start.
 pub fn over_maxmemory(srv: &Server) -> bool {
-    let max = srv.hot.maxmemory.load(Relaxed);
-    max > 0 && used_memory() > max
+    evict::over_limit(srv)
+}
+
+/// The dispatcher's maxmemory step: evicts by policy when over the limit; the error refuses a
+/// `denyoom` command (or an EXEC with one queued) when memory could not be brought down.
+pub fn check_maxmemory(srv: &Server, c: &ClientState, cmd: &Command) -> Result<(), Error> {
+    if !evict::over_limit(srv) {
+        return Ok(());
+    }
+    let ok = evict::perform_evictions(srv);
+    if ok {
+        return Ok(());
+    }
+    let denyoom = cmd.has(crate::cmd::table::DENYOOM)
+        || (cmd.name == "exec"
+            && c.multi.queue.iter().any(|argv| {
+                let args: Vec<&[u8]> = argv.iter().map(|a| a.as_slice()).collect();
+                srv.commands
+                    .lookup(&args)
+                    .is_ok_and(|(q, _)| q.has(crate::cmd::table::DENYOOM))
+            }));
+    if denyoom {
+        return Err(Error::lit(
+            "OOM command not allowed when used memory > 'maxmemory'.",
+        ));
+    }
+    Ok(())
 }
 
 /// Whether the default user needs no password.
