@@ -3,10 +3,13 @@
 use mimalloc::MiMalloc;
 use std::sync::Arc;
 
+/// mimalloc, counted so `used_memory` and maxmemory see every byte the server holds.
 #[global_allocator]
-static GLOBAL: MiMalloc = MiMalloc;
+static GLOBAL: pilgrim::security::memory::Counting<MiMalloc> =
+    pilgrim::security::memory::Counting(MiMalloc);
 
 fn main() {
+    pilgrim::security::memory::enable_counting();
     let args: Vec<String> = std::env::args().skip(1).collect();
     if args.iter().any(|a| a == "--version" || a == "-v") {
         println!(

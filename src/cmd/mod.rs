@@ -1,5 +1,6 @@
 //! Commands: the table, the execution context, and one module per family.
 
+pub mod acl;
 pub mod bits;
 pub mod command;
 pub mod compat;
@@ -13,6 +14,7 @@ pub mod hashes;
 pub mod keys;
 pub mod lists;
 pub mod persist;
+pub mod memory;
 pub mod pubsub;
 pub mod server;
 pub mod sets;
@@ -46,6 +48,8 @@ pub fn families() -> Vec<&'static [Command]> {
         hashes::COMMANDS,
         lists::COMMANDS,
         persist::COMMANDS,
+        acl::COMMANDS,
+        memory::COMMANDS,
     ]
 }
 

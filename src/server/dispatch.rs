@@ -188,11 +188,7 @@ pub fn check_command(
         return Err(Error::err("Command not allowed inside a transaction"));
     }
     crate::security::check_acl(srv, c, cmd, args)?;
-    if cmd.has(t::DENYOOM) && crate::security::over_maxmemory(srv) {
-        return Err(Error::lit(
-            "OOM command not allowed when used memory > 'maxmemory'.",
-        ));
-    }
+    crate::security::check_maxmemory(srv, c, cmd)?;
     if c.in_subscribed_context() && !subscribed_allowed(cmd) {
         return Err(Error::err(format!(
             "Can't execute '{}': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context",

@@ -151,6 +151,8 @@ pub struct Server {
     pub instantaneous: Mutex<cron::InstantMetrics>,
     /// Snapshot and AOF state.
     pub persist: crate::persist::State,
+    /// ACL users, log and denial counters.
+    pub acl: crate::security::acl::Acl,
 }
 
 /// Maximum LRU clock value (24 bits), as in Redis.
@@ -196,9 +198,11 @@ impl Server {
             script_kill: AtomicBool::new(false),
             instantaneous: Mutex::new(cron::InstantMetrics::default()),
             persist: crate::persist::State::default(),
+            acl: Default::default(),
             cfg,
         });
         srv.install_hooks();
+        crate::security::init(&srv);
         srv
     }
 
