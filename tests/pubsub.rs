@@ -77,10 +77,10 @@ fn resp3_push_frames_and_commands() {
     let mut p = s.raw();
     p.s("PUBLISH a x");
     assert_eq!(sub.read().to_string(), ">[\"message\", \"a\", \"x\"]");
-    // Publishing to ourselves: the message comes before the PUBLISH reply, as in Redis.
+    // Publishing to ourselves: Redis 7.2 sends the PUBLISH reply first, then the push.
     sub.send_cmd(&["PUBLISH", "a", "self"]);
-    assert_eq!(sub.read().to_string(), ">[\"message\", \"a\", \"self\"]");
     assert_eq!(sub.read().to_string(), ":1");
+    assert_eq!(sub.read().to_string(), ">[\"message\", \"a\", \"self\"]");
     assert_eq!(sub.s("UNSUBSCRIBE x"), ">[\"unsubscribe\", \"x\", :1]");
 }
 
@@ -256,4 +256,81 @@ fn slow_subscriber_is_disconnected() {
     );
     // The publisher and others keep being served.
     assert_eq!(p.s("PING"), "+PONG");
+}
+
+/// Redis 7.2 (pending_push_messages): a push a command causes to its own client follows the
+/// command's reply; in a pipeline it comes before the next command's reply; inside MULTI all of
+/// them follow the whole EXEC reply.
+#[test]
+fn self_pushes_follow_the_reply() {
+    let s = Server::start();
+    let mut c = s.raw();
+    c.s("HELLO 3");
+    assert_eq!(c.s("SUBSCRIBE ch"), ">[\"subscribe\", \"ch\", :1]");
+    c.send(b"*3\r\n$7\r\nPUBLISH\r\n$2\r\nch\r\n$1\r\nm\r\n*1\r\n$4\r\nPING\r\n");
+    assert_eq!(c.read().to_string(), ":1");
+    assert_eq!(c.read().to_string(), ">[\"message\", \"ch\", \"m\"]");
+    assert_eq!(c.read().to_string(), "+PONG");
+    assert_eq!(c.s("MULTI"), "+OK");
+    assert_eq!(c.s("PUBLISH ch a"), "+QUEUED");
+    assert_eq!(c.s("PING"), "+QUEUED");
+    assert_eq!(c.s("PUBLISH ch b"), "+QUEUED");
+    assert_eq!(c.s("EXEC"), "[:1, +PONG, :1]");
+    assert_eq!(c.read().to_string(), ">[\"message\", \"ch\", \"a\"]");
+    assert_eq!(c.read().to_string(), ">[\"message\", \"ch\", \"b\"]");
+    // A pattern subscription and a keyspace event of the client's own write, too.
+    assert_eq!(
+        c.s("PSUBSCRIBE __keyevent@0__:*"),
+        ">[\"psubscribe\", \"__keyevent@0__:*\", :2]"
+    );
+    assert_eq!(c.s("CONFIG SET notify-keyspace-events E$"), "+OK");
+    assert_eq!(c.s("SET k v"), "+OK");
+    assert_eq!(
+        c.read().to_string(),
+        ">[\"pmessage\", \"__keyevent@0__:*\", \"__keyevent@0__:set\", \"k\"]"
+    );
+    assert_eq!(c.s("PING"), "+PONG");
+    // Messages from others still arrive.
+    let mut p = s.raw();
+    assert_eq!(p.s("PUBLISH ch other"), ":1");
+    assert_eq!(c.read().to_string(), ">[\"message\", \"ch\", \"other\"]");
+}
+
+/// Pushes are exempt from CLIENT REPLY OFF/SKIP (Redis 7.2's CLIENT_PUSHING): subscription
+/// confirmations and messages still arrive while ordinary replies are dropped.
+#[test]
+fn client_reply_off_and_skip_keep_pushes() {
+    let s = Server::start();
+    // RESP2, replies off: the confirmation arrives, the pong pair does not.
+    let mut c = s.raw();
+    c.send_cmd(&["CLIENT", "REPLY", "OFF"]);
+    c.send_cmd(&["SUBSCRIBE", "ch"]);
+    assert_eq!(c.read().to_string(), "[\"subscribe\", \"ch\", :1]");
+    c.send_cmd(&["PING"]);
+    let mut p = s.raw();
+    assert_eq!(p.s("PUBLISH ch x"), ":1");
+    assert_eq!(c.read().to_string(), "[\"message\", \"ch\", \"x\"]");
+    c.send_cmd(&["UNSUBSCRIBE"]);
+    assert_eq!(c.read().to_string(), "[\"unsubscribe\", \"ch\", :0]");
+    c.send_cmd(&["UNSUBSCRIBE"]);
+    assert_eq!(c.read().to_string(), "[\"unsubscribe\", (nil), :0]");
+    c.send_cmd(&["CLIENT", "REPLY", "ON"]);
+    assert_eq!(c.read().to_string(), "+OK");
+
+    // RESP3, replies off: the self-published message arrives, PUBLISH's integer does not.
+    let mut d = s.raw();
+    d.s("HELLO 3");
+    d.send_cmd(&["CLIENT", "REPLY", "OFF"]);
+    d.send_cmd(&["SUBSCRIBE", "ch"]);
+    assert_eq!(d.read().to_string(), ">[\"subscribe\", \"ch\", :1]");
+    d.send_cmd(&["PUBLISH", "ch", "self"]);
+    assert_eq!(d.read().to_string(), ">[\"message\", \"ch\", \"self\"]");
+    d.send_cmd(&["CLIENT", "REPLY", "ON"]);
+    assert_eq!(d.read().to_string(), "+OK");
+
+    // SKIP: only the next reply is dropped; its push still comes.
+    d.send_cmd(&["CLIENT", "REPLY", "SKIP"]);
+    d.send_cmd(&["PUBLISH", "ch", "s2"]);
+    assert_eq!(d.read().to_string(), ">[\"message\", \"ch\", \"s2\"]");
+    assert_eq!(d.s("PING"), "+PONG");
 }
