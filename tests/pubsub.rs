@@ -334,3 +334,141 @@ fn client_reply_off_and_skip_keep_pushes() {
     assert_eq!(d.read().to_string(), ">[\"message\", \"ch\", \"s2\"]");
     assert_eq!(d.s("PING"), "+PONG");
 }
+
+fn rss_kb(pid: u32) -> u64 {
+    let st = std::fs::read_to_string(format!("/proc/{pid}/status")).expect("proc status");
+    st.lines()
+        .find_map(|l| l.strip_prefix("VmRSS:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        .expect("VmRSS")
+}
+
+fn info_field(c: &mut Raw, field: &str) -> String {
+    let info = String::from_utf8(c.cmd(&["INFO", "stats"]).as_bytes().to_vec()).unwrap();
+    info.lines()
+        .find_map(|l| l.strip_prefix(&format!("{field}:")))
+        .unwrap_or_else(|| panic!("no {field} in {info}"))
+        .to_string()
+}
+
+fn wait_until(mut f: impl FnMut() -> bool) -> bool {
+    for _ in 0..1000 {
+        if f() {
+            return true;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    false
+}
+
+/// Several subscribers that never read: each is cut off at its hard limit (set at run time with
+/// CONFIG SET), the publisher keeps getting its replies, and the server's memory stays far below
+/// what the undelivered messages would take.
+#[test]
+fn never_reading_subscribers_memory_stays_bounded() {
+    let s = Server::start();
+    let mut p = s.raw();
+    assert_eq!(
+        p.q(&[
+            "CONFIG",
+            "SET",
+            "client-output-buffer-limit",
+            "pubsub 2mb 1mb 60"
+        ]),
+        "+OK"
+    );
+    assert_eq!(
+        p.s("CONFIG GET client-output-buffer-limit"),
+        "[\"client-output-buffer-limit\", \"normal 0 0 0 slave 268435456 67108864 60 pubsub 2097152 1048576 60\"]"
+    );
+    let mut subs: Vec<Raw> = (0..5).map(|_| s.raw()).collect();
+    for sub in subs.iter_mut() {
+        sub.send_cmd(&["SUBSCRIBE", "flood"]);
+        sub.read();
+    }
+    let before = rss_kb(s.pid());
+    let payload = vec![b'x'; 64 * 1024];
+    // 1,500 messages of 64 KiB: 96 MiB per subscriber, 480 MiB if nobody were cut off.
+    let mut last = -1;
+    for _ in 0..30 {
+        for _ in 0..50 {
+            p.send_cmd(&[b"PUBLISH".as_slice(), b"flood", &payload]);
+        }
+        for _ in 0..50 {
+            last = p.read().as_int();
+        }
+    }
+    assert_eq!(last, 0, "every subscriber is gone by the end");
+    let after = rss_kb(s.pid());
+    assert!(
+        after < before + 64 * 1024,
+        "memory grew from {before} kB to {after} kB"
+    );
+    assert_eq!(
+        info_field(&mut p, "client_output_buffer_limit_disconnections"),
+        "5"
+    );
+    assert_eq!(p.s("PUBSUB NUMSUB flood"), "[\"flood\", :0]");
+    assert_eq!(p.s("PING"), "+PONG");
+    drop(subs);
+}
+
+/// The soft limit: over it for longer than its seconds disconnects, even below the hard limit.
+#[test]
+fn soft_limit_disconnects_after_its_seconds() {
+    let s = Server::start_with(&["--client-output-buffer-limit", "pubsub 0 256kb 1"]);
+    let mut sub = s.raw();
+    sub.send_cmd(&["SUBSCRIBE", "slow"]);
+    sub.read();
+    let mut p = s.raw();
+    let payload = vec![b'y'; 64 * 1024];
+    // Enough to fill the socket buffers and stay above 256 KiB on the server side.
+    let mut n = 0;
+    for _ in 0..300 {
+        n = p.cmd(&[b"PUBLISH".as_slice(), b"slow", &payload]).as_int();
+        if n == 0 {
+            break;
+        }
+    }
+    assert!(
+        p.s("CONFIG GET client-output-buffer-limit")
+            .contains("pubsub 0 262144 1")
+    );
+    // No hard limit: the subscriber goes only once the soft limit has lasted a second.
+    let _ = n;
+    assert!(wait_until(|| p.s("PUBSUB NUMSUB slow") == "[\"slow\", :0]"));
+    assert_eq!(
+        info_field(&mut p, "client_output_buffer_limit_disconnections"),
+        "1"
+    );
+}
+
+/// The normal class applies to ordinary clients that do not read their replies.
+#[test]
+fn normal_class_limit_disconnects_a_non_reading_client() {
+    let s = Server::start();
+    let mut c = s.raw();
+    assert_eq!(
+        c.q(&[
+            "CONFIG",
+            "SET",
+            "client-output-buffer-limit",
+            "normal 1mb 0 0"
+        ]),
+        "+OK"
+    );
+    let big = vec![b'z'; 512 * 1024];
+    assert_eq!(c.cmd(&[b"SET".as_slice(), b"big", &big]).to_string(), "+OK");
+    let mut greedy = s.raw();
+    let mut batch = Vec::new();
+    for _ in 0..200 {
+        batch.extend_from_slice(b"*2\r\n$3\r\nGET\r\n$3\r\nbig\r\n");
+    }
+    greedy.send(&batch);
+    assert!(wait_until(|| info_field(
+        &mut c,
+        "client_output_buffer_limit_disconnections"
+    ) == "1"));
+    // Subscribers are not affected by the normal class.
+    assert_eq!(c.s("PING"), "+PONG");
+}
