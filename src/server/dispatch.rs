@@ -284,6 +284,16 @@ fn acquire<'s>(srv: &'s Server, cmd: &Command, args: &[&[u8]]) -> Result<Locks<'
     }
 }
 
+/// Read-only commands look keys up as reads: a missing key publishes `keymiss` (Redis's
+/// `lookupKeyRead`), except the introspection ones that look with LOOKUP_NONOTIFY.
+fn reads_notify_misses(cmd: &Command) -> bool {
+    cmd.has(t::READONLY)
+        && !matches!(
+            cmd.name,
+            "object" | "memory" | "usage" | "encoding" | "freq" | "idletime" | "refcount"
+        )
+}
+
 /// Executes a command (after the checks): locks, runs, records effects, serves unblocked
 /// clients, updates stats.
 pub fn call(
@@ -307,6 +317,7 @@ pub fn call(
     };
     let mut db = Db::new(srv, locks, c.db, ex.now_ms);
     db.no_touch = c.no_touch;
+    db.miss_events = reads_notify_misses(cmd);
     let (res, block) = run_handler(ex, c, cmd, args, out, &mut db, 0);
     let mut outcome = Outcome::Done;
     if let Err(e) = &res {
@@ -405,7 +416,9 @@ pub fn call_nested<'a>(
     let dirty_before = db.fx.dirty;
     let saved_index = db.index;
     db.index = c.db;
+    let saved_miss = std::mem::replace(&mut db.miss_events, reads_notify_misses(cmd));
     let (res, block) = run_handler(ex, c, cmd, args, out, db, mode | IN_MULTI);
+    db.miss_events = saved_miss;
     debug_assert!(
         block.is_none(),
         "commands cannot block inside MULTI/scripts"
