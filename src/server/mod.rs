@@ -423,7 +423,7 @@ impl Server {
     /// client's output buffer limit: a client over its hard limit, or over its soft limit for
     /// longer than allowed, is marked for disconnection and gets nothing more.
     pub fn deliver(&self, c: &Arc<ClientShared>, msg: Arc<[u8]>) {
-        if c.kill.load(Relaxed) {
+        if c.kill.load(Relaxed) || pubsub::defer_if_executing(c.id, &msg) {
             return;
         }
         let over = {
