@@ -11,6 +11,7 @@ pub mod geo;
 pub mod keys;
 pub mod pubsub;
 pub mod server;
+pub mod sort;
 pub mod streams;
 pub mod strings;
 pub mod table;
@@ -36,6 +37,7 @@ pub fn families() -> Vec<&'static [Command]> {
         zsets::COMMANDS,
         geo::COMMANDS,
         streams::COMMANDS,
+        sort::COMMANDS,
     ]
 }
 
