@@ -10,6 +10,7 @@ pub mod docs;
 pub mod geo;
 pub mod keys;
 pub mod pubsub;
+pub mod replication;
 pub mod server;
 pub mod sort;
 pub mod streams;
@@ -38,6 +39,7 @@ pub fn families() -> Vec<&'static [Command]> {
         geo::COMMANDS,
         streams::COMMANDS,
         sort::COMMANDS,
+        replication::COMMANDS,
     ]
 }
 
