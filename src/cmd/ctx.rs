@@ -28,6 +28,10 @@ pub enum TimeoutReply {
     NullArray,
     /// Null bulk (`$-1` / `_`): BLMOVE, BRPOPLPUSH.
     Null,
+    /// An integer: WAIT (the replicas that acknowledged).
+    Int(i64),
+    /// An array of two integers: WAITAOF (local fsync, replicas).
+    IntPair(i64, i64),
 }
 
 /// A request to block, made by a handler that found nothing to serve.

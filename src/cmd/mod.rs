@@ -16,8 +16,10 @@ pub mod lists;
 pub mod persist;
 pub mod memory;
 pub mod pubsub;
+pub mod replication;
 pub mod server;
 pub mod sets;
+pub mod sort;
 pub mod streams;
 pub mod strings;
 pub mod table;
@@ -50,6 +52,8 @@ pub fn families() -> Vec<&'static [Command]> {
         persist::COMMANDS,
         acl::COMMANDS,
         memory::COMMANDS,
+        sort::COMMANDS,
+        replication::COMMANDS,
     ]
 }
 
