@@ -139,15 +139,16 @@ fn allkeys_lru_keeps_hot_keys_and_stays_under_limit() {
     let max = limit(&mut r, 3_000_000);
     let big = vec![b'x'; VAL];
     assert_eq!(r.q(&[b"SET".as_slice(), b"hot", &big]), "+OK");
-    for i in 0..150 {
+    for i in 0..90 {
         assert_eq!(
             r.q(&[b"SET".as_slice(), format!("k{i}").as_bytes(), &big]),
             "+OK"
         );
         // Make "hot" the most recently used key again and again.
         assert_eq!(r.s("GET hot").len(), VAL + 2);
-        if i % 30 == 0 {
-            // The LRU clock has a 1 s resolution, like Redis's.
+        if i % 10 == 0 {
+            // The LRU clock has a 1 s resolution, like Redis's: keys written in the same
+            // second as the last touch of "hot" tie with it, so keep most keys older.
             std::thread::sleep(std::time::Duration::from_millis(1100));
         }
     }
@@ -162,7 +163,7 @@ fn allkeys_lru_keeps_hot_keys_and_stays_under_limit() {
     assert_eq!(r.s("EXISTS hot"), ":1");
     // The oldest keys went first.
     assert_eq!(r.s("EXISTS k0"), ":0");
-    assert_eq!(r.s("EXISTS k149"), ":1");
+    assert_eq!(r.s("EXISTS k89"), ":1");
 }
 
 #[test]
