@@ -462,3 +462,61 @@ fn waiters_that_time_out_or_hang_up_during_pushes_lose_nothing() {
     // What the BLMOVE readers moved is all in `moved`.
     wait_blocked(&mut pusher, 0);
 }
+
+#[test]
+fn killed_waiters_racing_pushes_lose_nothing() {
+    // Clients blocked in BLPOP are killed with CLIENT KILL while a pusher feeds the list. A
+    // killed client still receives a reply it was served before the kill, so every element is
+    // either read by a client or still in the list.
+    let s = Server::start();
+    let port = s.port;
+    let total = 2_000usize;
+    let stop = Arc::new(AtomicBool::new(false));
+    let mut clients = Vec::new();
+    for _ in 0..3 {
+        let stop = stop.clone();
+        clients.push(std::thread::spawn(move || {
+            let mut got = Vec::new();
+            let mut admin = Raw::connect(port);
+            while !stop.load(Relaxed) {
+                let mut c = Raw::connect(port);
+                let id = c.cmd(&["CLIENT", "ID"]).as_int().to_string();
+                c.send_cmd(&["BLPOP", "q", "0"]);
+                std::thread::sleep(Duration::from_micros(300));
+                admin.cmd(&["CLIENT", "KILL", "ID", &id]);
+                while let Some(f) = c.try_read() {
+                    got.extend(element(&f));
+                }
+            }
+            got
+        }));
+    }
+    let mut pusher = s.raw();
+    for i in 0..total {
+        assert!(matches!(
+            pusher.cmd(&["RPUSH", "q", &format!("e{i}")]),
+            Frame::Int(_)
+        ));
+        if i.is_multiple_of(50) {
+            std::thread::sleep(Duration::from_millis(1));
+        }
+    }
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while llen(&mut pusher, "q") > 0 && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    stop.store(true, Relaxed);
+    let mut received = Vec::new();
+    for c in clients {
+        received.extend(c.join().unwrap());
+    }
+    let remaining = llen(&mut pusher, "q");
+    let unique: HashSet<_> = received.iter().collect();
+    assert_eq!(
+        unique.len(),
+        received.len(),
+        "an element was delivered twice"
+    );
+    assert_eq!(received.len() + remaining, total, "elements were lost");
+    wait_blocked(&mut pusher, 0);
+}

@@ -652,8 +652,11 @@ impl Worker {
             // Deliver what is already queued (e.g. a served reply), except for clients killed
             // for their output buffer.
             if !c.state.shared.obuf_killed.load(Acquire) {
-                drain_outbox(c);
-                c.closing = true;
+                self.settle_waiter(i);
+                if let Some(c) = self.conns.get_mut(i).and_then(|c| c.as_mut()) {
+                    drain_outbox(c);
+                    c.closing = true;
+                }
                 self.flush(i);
             }
             self.close(i);
