@@ -532,3 +532,71 @@ fn inside_multi_the_clock_is_fixed() {
     assert_eq!(r.s("EXEC"), "[[:1], [:1000]]");
     assert_eq!(int(&mut r, &["HLEN", "h"]), 1);
 }
+
+#[test]
+fn ttls_survive_conversion_and_copy() {
+    let s = Server::start();
+    let mut r = s.raw();
+    assert_eq!(r.s("CONFIG SET hash-max-listpack-entries 4"), "+OK");
+    assert_eq!(r.s("HSET h a 1 b 2"), ":2");
+    assert_eq!(r.s("HEXPIRE h 100 FIELDS 1 a"), "[:1]");
+    assert_eq!(r.s("OBJECT ENCODING h"), "\"listpackex\"");
+    assert_eq!(r.s("HSET h c 3 d 4 e 5"), ":3");
+    assert_eq!(r.s("OBJECT ENCODING h"), "\"hashtable\"");
+    assert_eq!(r.s("HTTL h FIELDS 2 a b"), "[:100, :-1]");
+    assert_eq!(r.s("HEXPIRE h 200 FIELDS 1 e"), "[:1]");
+    assert_eq!(r.s("HTTL h FIELDS 2 e c"), "[:200, :-1]");
+    // A copy keeps the TTLs and is swept on its own.
+    assert_eq!(r.s("COPY h h2"), ":1");
+    assert_eq!(r.s("HTTL h2 FIELDS 2 a e"), "[:100, :200]");
+    assert_eq!(r.s("HPEXPIRE h2 50 FIELDS 1 c"), "[:1]");
+    wait_until("copy swept", || r.s("HLEN h2") == ":4");
+    assert_eq!(r.s("HLEN h"), ":5");
+    // SWAPDB moves the index with the data.
+    assert_eq!(r.s("HPEXPIRE h 80 FIELDS 1 b"), "[:1]");
+    assert_eq!(r.s("SWAPDB 0 1"), "+OK");
+    assert_eq!(r.s("SELECT 1"), "+OK");
+    wait_until("swapped db swept", || r.s("HLEN h") == ":4");
+    // FLUSHALL forgets everything.
+    assert_eq!(r.s("FLUSHALL"), "+OK");
+    assert_eq!(r.s("HSET h b 1"), ":1");
+    sleep_ms(200);
+    assert_eq!(r.s("HLEN h"), ":1");
+}
+
+#[test]
+fn concurrent_writers_and_the_sweep() {
+    let s = Server::start();
+    let threads: Vec<_> = (0..4)
+        .map(|t| {
+            let mut r = s.raw();
+            std::thread::spawn(move || {
+                for i in 0..300 {
+                    let key = format!("k{}", i % 7);
+                    let field = format!("t{t}f{i}");
+                    assert_eq!(r.q(&["HSET", &key, &field, "v"]), ":1");
+                    assert_eq!(r.q(&["HPEXPIRE", &key, "5", "FIELDS", "1", &field]), "[:1]");
+                    let keep = format!("t{t}keep{i}");
+                    assert_eq!(r.q(&["HSET", &key, &keep, "v"]), ":1");
+                }
+            })
+        })
+        .collect();
+    for t in threads {
+        t.join().unwrap();
+    }
+    let mut r = s.raw();
+    wait_until("all volatile fields swept", || {
+        (0..7)
+            .map(|i| int(&mut r, &["HLEN", &format!("k{i}")]))
+            .sum::<i64>()
+            == 1200
+    });
+    for i in 0..7 {
+        let key = format!("k{i}");
+        let keys = r.cmd(&["HKEYS", &key]);
+        for k in keys.items() {
+            assert!(String::from_utf8_lossy(k.as_bytes()).contains("keep"));
+        }
+    }
+}
