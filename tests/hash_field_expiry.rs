@@ -600,3 +600,26 @@ fn concurrent_writers_and_the_sweep() {
         }
     }
 }
+
+#[test]
+fn one_hash_with_many_due_fields_is_swept_over_several_visits() {
+    let s = Server::start();
+    let mut c = s.conn();
+    const N: usize = 20_000;
+    let mut hset = redis::cmd("HSET");
+    hset.arg("big");
+    let mut hexpire = redis::cmd("HPEXPIRE");
+    hexpire.arg("big").arg(100).arg("FIELDS").arg(N);
+    for i in 0..N {
+        hset.arg(format!("f{i}")).arg(i);
+        hexpire.arg(format!("f{i}"));
+    }
+    hset.arg("keep").arg("v");
+    let n: i64 = hset.query(&mut c).unwrap();
+    assert_eq!(n, N as i64 + 1);
+    let codes: Vec<i64> = hexpire.query(&mut c).unwrap();
+    assert!(codes.len() == N && codes.iter().all(|&x| x == 1));
+    let mut r = s.raw();
+    wait_until("20k fields swept", || r.s("HLEN big") == ":1");
+    assert_eq!(r.s("HGETALL big"), "[\"keep\", \"v\"]");
+}
