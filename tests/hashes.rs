@@ -755,3 +755,99 @@ fn one_million_fields() {
     }
     assert_eq!(r.s("DEL big"), ":1");
 }
+
+/// A small deterministic generator for the model test.
+struct Lcg(u64);
+
+impl Lcg {
+    fn next(&mut self, n: u64) -> u64 {
+        self.0 = self
+            .0
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        (self.0 >> 33) % n
+    }
+}
+
+#[test]
+fn randomized_against_a_model() {
+    use std::collections::BTreeMap;
+    let s = Server::start();
+    let mut r = s.raw();
+    // Small limits so the run crosses the listpack -> hashtable conversion often.
+    assert_eq!(r.s("CONFIG SET hash-max-listpack-entries 16"), "+OK");
+    let mut rng = Lcg(7);
+    let mut model: BTreeMap<String, BTreeMap<String, String>> = BTreeMap::new();
+    let keys = ["k0", "k1", "k2"];
+    for step in 0..4000 {
+        let key = keys[rng.next(3) as usize];
+        let field = format!("f{}", rng.next(40));
+        let h = model.entry(key.to_string()).or_default();
+        match rng.next(8) {
+            0 | 1 => {
+                let v = format!("v{}", rng.next(1000));
+                let new = h.insert(field.clone(), v.clone()).is_none();
+                assert_eq!(r.q(&["HSET", key, &field, &v]), format!(":{}", new as i64));
+            }
+            2 => {
+                let existed = h.remove(&field).is_some();
+                assert_eq!(r.q(&["HDEL", key, &field]), format!(":{}", existed as i64));
+            }
+            3 => {
+                let by = rng.next(100) as i64 - 50;
+                let cur = h
+                    .get(&field)
+                    .map_or(0, |v| v.parse::<i64>().unwrap_or(i64::MIN));
+                let reply = r.q(&["HINCRBY", key, &field, &by.to_string()]);
+                if cur == i64::MIN {
+                    assert_eq!(reply, "-ERR hash value is not an integer");
+                } else {
+                    assert_eq!(reply, format!(":{}", cur + by));
+                    h.insert(field.clone(), (cur + by).to_string());
+                }
+            }
+            4 => {
+                let want = match h.get(&field) {
+                    Some(v) => format!("\"{v}\""),
+                    None => "(nil)".into(),
+                };
+                assert_eq!(r.q(&["HGET", key, &field]), want);
+            }
+            5 => {
+                // Far-future TTLs never fire during the test: they only change encodings.
+                let reply = r.q(&["HEXPIRE", key, "100000", "FIELDS", "1", &field]);
+                let want = if h.contains_key(&field) {
+                    "[:1]"
+                } else {
+                    "[:-2]"
+                };
+                assert_eq!(reply, want);
+            }
+            6 => {
+                assert_eq!(r.q(&["HLEN", key]), format!(":{}", h.len()));
+                let f = r.cmd(&["HGETALL", key]);
+                let mut got: BTreeMap<String, String> = BTreeMap::new();
+                for p in f.items().chunks(2) {
+                    got.insert(
+                        String::from_utf8(p[0].as_bytes().to_vec()).unwrap(),
+                        String::from_utf8(p[1].as_bytes().to_vec()).unwrap(),
+                    );
+                }
+                assert_eq!(&got, h, "step {step}");
+            }
+            _ => {
+                let f = r.cmd(&["HRANDFIELD", key, "5", "WITHVALUES"]);
+                let items = f.items();
+                assert_eq!(items.len(), 2 * h.len().min(5));
+                for p in items.chunks(2) {
+                    let k = String::from_utf8(p[0].as_bytes().to_vec()).unwrap();
+                    assert_eq!(h.get(&k).map(|v| v.as_bytes()), Some(p[1].as_bytes()));
+                }
+            }
+        }
+        if h.is_empty() {
+            model.remove(key);
+            assert_eq!(r.q(&["EXISTS", key]), ":0");
+        }
+    }
+}

@@ -280,19 +280,19 @@ fn set_pairs(ctx: &mut Ctx) -> Result<i64, Error> {
     }
     let key = args[1];
     let pairs = &args[2..];
-    if ctx.db.value_type(key).is_some_and(|t| t != ValueType::Hash) {
-        return Err(WRONGTYPE);
-    }
     let fields: Vec<&[u8]> = pairs.chunks(2).map(|p| p[0]).collect();
     expire_fields(ctx, key, &fields);
     let now = ctx.db.now;
     let longest = pairs.iter().map(|a| a.len()).max().unwrap_or(0);
     let h = ctx.db.hash_or_create(key)?;
     h.prepare_bulk_insert(pairs.len() / 2, longest);
+    // Fields expired but still stored (while loading) are logically gone: they count as new.
+    let stale = h.next_expire_ms().is_some_and(|t| t < now);
     let mut created = 0;
     for p in pairs.chunks(2) {
-        // An expired field still stored (loading) counts as new, as it is logically gone.
-        h.remove_if_expired(p[0], now);
+        if stale {
+            h.remove_if_expired(p[0], now);
+        }
         if h.insert(p[0], p[1]) {
             created += 1;
         }
@@ -317,9 +317,6 @@ fn hmset(ctx: &mut Ctx) -> CmdResult {
 fn hsetnx(ctx: &mut Ctx) -> CmdResult {
     let args = ctx.args;
     let (key, field, value) = (args[1], args[2], args[3]);
-    if ctx.db.value_type(key).is_some_and(|t| t != ValueType::Hash) {
-        return Err(WRONGTYPE);
-    }
     expire_fields(ctx, key, &[field]);
     let exists = ctx.db.hash(key)?.is_some_and(|h| h.contains(field));
     if exists {
@@ -382,9 +379,6 @@ fn hincrby(ctx: &mut Ctx) -> CmdResult {
     let args = ctx.args;
     let (key, field) = (args[1], args[2]);
     let incr = ctx.int(3)?;
-    if ctx.db.value_type(key).is_some_and(|t| t != ValueType::Hash) {
-        return Err(WRONGTYPE);
-    }
     expire_fields(ctx, key, &[field]);
     let current = match ctx.db.hash(key)?.and_then(|h| h.get(field)) {
         Some(v) => num::parse_i64(v).ok_or(Error::lit("ERR hash value is not an integer"))?,
@@ -405,9 +399,6 @@ fn hincrbyfloat(ctx: &mut Ctx) -> CmdResult {
     let args = ctx.args;
     let (key, field) = (args[1], args[2]);
     let incr = longdouble::hincrbyfloat_increment(args[3]).map_err(Error::lit)?;
-    if ctx.db.value_type(key).is_some_and(|t| t != ValueType::Hash) {
-        return Err(WRONGTYPE);
-    }
     expire_fields(ctx, key, &[field]);
     let current = ctx.db.hash(key)?.and_then(|h| h.get(field));
     let text = longdouble::hincrbyfloat(current, incr).map_err(Error::lit)?;

@@ -31,9 +31,14 @@ use crate::server::notify;
 /// shard locks it would take) when no hash has field TTLs.
 static REGISTERED: AtomicUsize = AtomicUsize::new(0);
 
-/// Fields removed per shard visit at most, and per cron tick at most.
+/// Fields removed per shard visit (one lock hold) at most, and per cron tick at most; the
+/// real bound of a tick is its time budget (a quarter of the tick).
 const FIELDS_PER_VISIT: usize = 200;
-const FIELDS_PER_TICK: usize = 4000;
+const FIELDS_PER_TICK: usize = 200_000;
+
+/// Where the next sweep starts (a `db * SHARDS + shard` position), so that a sweep cut short
+/// by its budget does not always favour the first shards.
+static NEXT_POSITION: AtomicUsize = AtomicUsize::new(0);
 
 /// Hashes with field TTLs of one database shard, by earliest expire time.
 #[derive(Default)]
@@ -167,17 +172,26 @@ pub fn active_expire_cycle(ex: &Exec<'_>, tick: Duration) {
     let start = Instant::now();
     let budget = tick / 4;
     let mut quota = FIELDS_PER_TICK;
-    for dbi in 0..srv.ks.databases {
-        for shard in 0..SHARDS {
+    let total = srv.ks.databases * SHARDS;
+    let first = NEXT_POSITION.load(Relaxed);
+    for i in 0..total {
+        let pos = (first + i) % total;
+        // A shard with more due fields than one visit takes is visited again, within budget.
+        loop {
             if quota == 0 || start.elapsed() > budget {
+                NEXT_POSITION.store(pos, Relaxed);
                 return;
             }
-            quota = quota.saturating_sub(sweep_shard(srv, dbi, shard, quota));
+            let n = sweep_shard(srv, pos / SHARDS, pos % SHARDS, quota.min(FIELDS_PER_VISIT));
+            quota -= n;
+            if n < FIELDS_PER_VISIT {
+                break;
+            }
         }
     }
 }
 
-/// Sweeps one (db, shard); returns the number of fields removed.
+/// Sweeps one (db, shard), removing at most `quota` fields; returns how many it removed.
 fn sweep_shard(srv: &Server, dbi: usize, shard: usize, quota: usize) -> usize {
     let locks = srv.ks.lock_one(shard);
     let mut db = Db::new(srv, locks, dbi, crate::util::now_ms());
@@ -192,9 +206,8 @@ fn sweep_shard(srv: &Server, dbi: usize, shard: usize, quota: usize) -> usize {
         d.hfe.pop_due(now, 64)
     };
     let mut removed = 0;
-    let mut left = quota.min(FIELDS_PER_VISIT);
-    let mut keys = due.into_iter();
-    for key in keys.by_ref() {
+    let mut left = quota;
+    for key in due {
         if left == 0 {
             // Out of quota: put the key back for the next tick.
             let h = db.locks.ks.hash(&key);
