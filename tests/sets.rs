@@ -1156,7 +1156,7 @@ fn randomized_against_hashset_model() {
         let k = keys[rng.random_range(0..keys.len())];
         let k2 = keys[rng.random_range(0..keys.len())];
         let pick = |rng: &mut SmallRng| pool[rng.random_range(0..pool.len())].clone();
-        let op = rng.random_range(0..10);
+        let op = rng.random_range(0..11);
         let ctx = format!("step {step} op {op}");
         match op {
             0..=2 => {
@@ -1253,6 +1253,13 @@ fn randomized_against_hashset_model() {
                     Frame::Int(inter.len() as i64),
                     "{ctx}"
                 );
+            }
+            10 => {
+                let (got, _) = sscan_all(&mut r, k, &["COUNT", "3"]);
+                let set = model.entry(k).or_default();
+                let distinct: HashSet<Vec<u8>> = got.iter().cloned().collect();
+                assert_eq!(distinct.len(), got.len(), "{ctx}: SSCAN repeated a member");
+                assert_eq!(&distinct, set, "{ctx}: SSCAN");
             }
             _ => {
                 let m = pick(&mut rng);
