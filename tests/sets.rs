@@ -1382,3 +1382,32 @@ fn million_members() {
     assert_eq!(r.s("SISMEMBER ints 0999999"), ":0");
     assert_eq!(r.s("DEL ints"), ":1");
 }
+
+/// SPOP with a count close to the size rebuilds the set from the survivors, as Redis 7.2
+/// does: an intset stays an intset, a listpack a listpack, and a hashtable becomes a listpack
+/// (even when every member is an integer) unless the survivors exceed the listpack limits.
+#[test]
+fn spop_rebuild_encodings() {
+    let s = Server::start();
+    let mut r = s.raw();
+    let ints: Vec<String> = (0..600).map(|i| i.to_string()).collect();
+    fill(&mut r, "h", &ints);
+    assert_eq!(r.s("OBJECT ENCODING h"), "\"hashtable\"");
+    assert_eq!(r.cmd(&["SPOP", "h", "595"]).items().len(), 595);
+    assert_eq!(r.s("SCARD h"), ":5");
+    assert_eq!(r.s("OBJECT ENCODING h"), "\"listpack\"");
+    let strs: Vec<String> = (0..600).map(|i| format!("s{i}")).collect();
+    fill(&mut r, "h2", &strs);
+    assert_eq!(r.cmd(&["SPOP", "h2", "400"]).items().len(), 400);
+    assert_eq!(r.s("OBJECT ENCODING h2"), "\"hashtable\"");
+    fill(&mut r, "i", &ints[..100]);
+    assert_eq!(r.s("OBJECT ENCODING i"), "\"intset\"");
+    assert_eq!(r.cmd(&["SPOP", "i", "95"]).items().len(), 95);
+    assert_eq!(r.s("OBJECT ENCODING i"), "\"intset\"");
+    assert_eq!(r.s("SCARD i"), ":5");
+    fill(&mut r, "l", &strs[..20]);
+    assert_eq!(r.s("OBJECT ENCODING l"), "\"listpack\"");
+    assert_eq!(r.cmd(&["SPOP", "l", "18"]).items().len(), 18);
+    assert_eq!(r.s("OBJECT ENCODING l"), "\"listpack\"");
+    assert_eq!(r.s("SCARD l"), ":2");
+}
