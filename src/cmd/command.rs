@@ -142,6 +142,12 @@ fn write_key_spec(ctx: &mut Ctx, ks: &KeySpec) {
             ctx.out.bulk(b"startfrom");
             ctx.out.int(start_from as i64);
         }
+        Begin::Unknown => {
+            ctx.out.bulk(b"type");
+            ctx.out.bulk(b"unknown");
+            ctx.out.bulk(b"spec");
+            ctx.out.map(0);
+        }
     }
     ctx.out.bulk(b"find_keys");
     ctx.out.map(2);
@@ -177,6 +183,12 @@ fn write_key_spec(ctx: &mut Ctx, ks: &KeySpec) {
             ctx.out.int(first_key as i64);
             ctx.out.bulk(b"keystep");
             ctx.out.int(step as i64);
+        }
+        Find::Unknown => {
+            ctx.out.bulk(b"type");
+            ctx.out.bulk(b"unknown");
+            ctx.out.bulk(b"spec");
+            ctx.out.map(0);
         }
     }
 }

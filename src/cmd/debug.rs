@@ -22,6 +22,8 @@ const HELP: &[&str] = &[
     "    Setting it to 0 disables expiring keys in background when they are not",
     "    accessed (otherwise the Redis behavior). Setting it to 1 reenables back the",
     "    default.",
+    "RELOAD [option ...]",
+    "    Save the RDB on disk and reload it back to memory. Options: NOSAVE, NOFLUSH, MERGE.",
     "SLEEP <seconds>",
     "    Stop the server for <seconds>. Decimals allowed.",
     "HELP",
@@ -52,6 +54,7 @@ pub fn debug(ctx: &mut Ctx) -> CmdResult {
             ctx.srv.hot.active_expire_enabled.store(on, Relaxed);
             ctx.ok()
         }
+        ("reload", _) => super::persist::debug_reload(ctx),
         ("log", 3) => {
             eprintln!("DEBUG LOG: {}", String::from_utf8_lossy(ctx.arg(2)));
             ctx.ok()

@@ -1,5 +1,6 @@
 //! Commands: the table, the execution context, and one module per family.
 
+pub mod acl;
 pub mod bits;
 pub mod command;
 pub mod compat;
@@ -8,11 +9,17 @@ pub mod ctx;
 pub mod debug;
 pub mod docs;
 pub mod geo;
+pub mod hashes;
 pub mod hll;
 pub mod keys;
+pub mod lists;
+pub mod memory;
+pub mod persist;
 pub mod pubsub;
+pub mod replication;
 pub mod server;
 pub mod sets;
+pub mod sort;
 pub mod streams;
 pub mod strings;
 pub mod table;
@@ -40,6 +47,13 @@ pub fn families() -> Vec<&'static [Command]> {
         streams::COMMANDS,
         sets::COMMANDS,
         hll::COMMANDS,
+        hashes::COMMANDS,
+        lists::COMMANDS,
+        persist::COMMANDS,
+        acl::COMMANDS,
+        memory::COMMANDS,
+        sort::COMMANDS,
+        replication::COMMANDS,
     ]
 }
 

@@ -149,6 +149,10 @@ pub struct Server {
     pub script_busy_since: AtomicU64,
     pub script_kill: AtomicBool,
     pub instantaneous: Mutex<cron::InstantMetrics>,
+    /// Snapshot and AOF state.
+    pub persist: crate::persist::State,
+    /// ACL users, log and denial counters.
+    pub acl: crate::security::acl::Acl,
 }
 
 /// Maximum LRU clock value (24 bits), as in Redis.
@@ -193,9 +197,12 @@ impl Server {
             script_busy_since: AtomicU64::new(0),
             script_kill: AtomicBool::new(false),
             instantaneous: Mutex::new(cron::InstantMetrics::default()),
+            persist: crate::persist::State::default(),
+            acl: Default::default(),
             cfg,
         });
         srv.install_hooks();
+        crate::security::init(&srv);
         srv
     }
 
@@ -385,7 +392,7 @@ impl Server {
 
     /// Whether writes must be recorded for the append-only file.
     pub fn aof_recording(&self) -> bool {
-        false
+        crate::persist::recording(self)
     }
 
     /// Publishes a keyspace notification if `class` is enabled.
@@ -416,7 +423,7 @@ impl Server {
     /// client's output buffer limit: a client over its hard limit, or over its soft limit for
     /// longer than allowed, is marked for disconnection and gets nothing more.
     pub fn deliver(&self, c: &Arc<ClientShared>, msg: Arc<[u8]>) {
-        if c.kill.load(Relaxed) {
+        if c.kill.load(Relaxed) || pubsub::defer_if_executing(c.id, &msg) {
             return;
         }
         let over = {
@@ -547,6 +554,7 @@ impl Handle {
 
 /// Binds and starts every thread; returns immediately.
 pub fn start(srv: Arc<Server>) -> std::io::Result<Handle> {
+    crate::persist::startup(&srv);
     let nthreads = match srv.cfg.get_i64("io-threads") {
         n if n > 0 => n as usize,
         _ => std::thread::available_parallelism().map_or(1, |n| n.get()),

@@ -8,12 +8,69 @@
 
 use hashbrown::HashMap;
 use parking_lot::RwLock;
+use std::cell::RefCell;
 use std::sync::Arc;
 
 use super::client::ClientShared;
 use crate::util::glob::glob_match;
 
 type Subs = HashMap<u64, Arc<ClientShared>>;
+
+/// Pushes for the client whose command is executing on this thread.
+///
+/// Redis 7.2 (`server.pending_push_messages`) holds back a push addressed to the client that
+/// is running the command (PUBLISH to a channel it listens to, a keyspace event of its own
+/// write, inside MULTI or a script too) and appends it after the command's whole reply, so a
+/// push never lands inside or before the reply it belongs to. Pushes are also exempt from
+/// CLIENT REPLY OFF/SKIP (Redis's CLIENT_PUSHING flag): `direct` collects the subscription
+/// confirmations a subscribe-family command emits as its reply while replies are suppressed.
+#[derive(Default)]
+struct ExecPushes {
+    client: u64,
+    deferred: Vec<u8>,
+    direct: Vec<u8>,
+}
+
+thread_local! {
+    static EXEC_PUSHES: RefCell<ExecPushes> = RefCell::default();
+}
+
+/// Marks client `id` as executing a command on this thread; returns the previous marker for
+/// [`end_command`].
+pub fn begin_command(id: u64) -> u64 {
+    EXEC_PUSHES.with(|e| std::mem::replace(&mut e.borrow_mut().client, id))
+}
+
+/// Ends a command: restores the previous marker and returns (confirmations written while the
+/// reply was suppressed, pushes held back until after the reply).
+pub fn end_command(prev: u64) -> (Vec<u8>, Vec<u8>) {
+    EXEC_PUSHES.with(|e| {
+        let mut e = e.borrow_mut();
+        e.client = prev;
+        (
+            std::mem::take(&mut e.direct),
+            std::mem::take(&mut e.deferred),
+        )
+    })
+}
+
+/// Holds back `msg` if it is addressed to the client executing on this thread.
+pub fn defer_if_executing(client_id: u64, msg: &[u8]) -> bool {
+    EXEC_PUSHES.with(|e| {
+        let mut e = e.borrow_mut();
+        if e.client != 0 && e.client == client_id {
+            e.deferred.extend_from_slice(msg);
+            true
+        } else {
+            false
+        }
+    })
+}
+
+/// Writes a push the executing client must get even though its replies are suppressed.
+pub fn push_direct(bytes: &[u8]) {
+    EXEC_PUSHES.with(|e| e.borrow_mut().direct.extend_from_slice(bytes));
+}
 
 /// Hands one encoded message to one subscriber.
 pub type Deliver<'a> = dyn FnMut(&Arc<ClientShared>, Arc<[u8]>) + 'a;

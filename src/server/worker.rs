@@ -209,7 +209,7 @@ pub fn run_worker(srv: Arc<Server>, idx: usize, poll: Poll, listeners: Vec<TcpLi
 
 /// Work done once every thread has stopped.
 pub fn final_shutdown(srv: &Server) {
-    let _ = srv;
+    crate::persist::final_shutdown(srv);
 }
 
 impl Worker {
@@ -557,6 +557,7 @@ impl Worker {
 
     /// Writes pending output. Returns false if the connection was closed.
     fn flush(&mut self, i: usize) -> bool {
+        crate::persist::before_reply(&self.srv);
         let Some(c) = self.conns.get_mut(i).and_then(|c| c.as_mut()) else {
             return false;
         };
