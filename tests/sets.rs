@@ -1156,7 +1156,7 @@ fn randomized_against_hashset_model() {
         let k = keys[rng.random_range(0..keys.len())];
         let k2 = keys[rng.random_range(0..keys.len())];
         let pick = |rng: &mut SmallRng| pool[rng.random_range(0..pool.len())].clone();
-        let op = rng.random_range(0..10);
+        let op = rng.random_range(0..11);
         let ctx = format!("step {step} op {op}");
         match op {
             0..=2 => {
@@ -1253,6 +1253,13 @@ fn randomized_against_hashset_model() {
                     Frame::Int(inter.len() as i64),
                     "{ctx}"
                 );
+            }
+            10 => {
+                let (got, _) = sscan_all(&mut r, k, &["COUNT", "3"]);
+                let set = model.entry(k).or_default();
+                let distinct: HashSet<Vec<u8>> = got.iter().cloned().collect();
+                assert_eq!(distinct.len(), got.len(), "{ctx}: SSCAN repeated a member");
+                assert_eq!(&distinct, set, "{ctx}: SSCAN");
             }
             _ => {
                 let m = pick(&mut rng);
@@ -1374,4 +1381,33 @@ fn million_members() {
     assert_eq!(r.s("SISMEMBER ints 999999"), ":1");
     assert_eq!(r.s("SISMEMBER ints 0999999"), ":0");
     assert_eq!(r.s("DEL ints"), ":1");
+}
+
+/// SPOP with a count close to the size rebuilds the set from the survivors, as Redis 7.2
+/// does: an intset stays an intset, a listpack a listpack, and a hashtable becomes a listpack
+/// (even when every member is an integer) unless the survivors exceed the listpack limits.
+#[test]
+fn spop_rebuild_encodings() {
+    let s = Server::start();
+    let mut r = s.raw();
+    let ints: Vec<String> = (0..600).map(|i| i.to_string()).collect();
+    fill(&mut r, "h", &ints);
+    assert_eq!(r.s("OBJECT ENCODING h"), "\"hashtable\"");
+    assert_eq!(r.cmd(&["SPOP", "h", "595"]).items().len(), 595);
+    assert_eq!(r.s("SCARD h"), ":5");
+    assert_eq!(r.s("OBJECT ENCODING h"), "\"listpack\"");
+    let strs: Vec<String> = (0..600).map(|i| format!("s{i}")).collect();
+    fill(&mut r, "h2", &strs);
+    assert_eq!(r.cmd(&["SPOP", "h2", "400"]).items().len(), 400);
+    assert_eq!(r.s("OBJECT ENCODING h2"), "\"hashtable\"");
+    fill(&mut r, "i", &ints[..100]);
+    assert_eq!(r.s("OBJECT ENCODING i"), "\"intset\"");
+    assert_eq!(r.cmd(&["SPOP", "i", "95"]).items().len(), 95);
+    assert_eq!(r.s("OBJECT ENCODING i"), "\"intset\"");
+    assert_eq!(r.s("SCARD i"), ":5");
+    fill(&mut r, "l", &strs[..20]);
+    assert_eq!(r.s("OBJECT ENCODING l"), "\"listpack\"");
+    assert_eq!(r.cmd(&["SPOP", "l", "18"]).items().len(), 18);
+    assert_eq!(r.s("OBJECT ENCODING l"), "\"listpack\"");
+    assert_eq!(r.s("SCARD l"), ":2");
 }

@@ -366,7 +366,7 @@ fn srandmember(ctx: &mut Ctx) -> CmdResult {
             "ERR value is out of range, value must between -9223372036854775807 and 9223372036854775807",
         ));
     }
-    let Some(s) = ctx.db.get_set(args[1])? else {
+    let Some(s) = ctx.db.get_set(args[1])?.filter(|s| !s.is_empty()) else {
         ctx.out.empty_array();
         return Ok(());
     };
@@ -419,9 +419,11 @@ fn spop_one(ctx: &mut Ctx) -> CmdResult {
         ctx.out.null();
         return Ok(());
     };
-    let member = s
-        .pop_random(&mut picker())
-        .expect("stored sets are never empty");
+    let Some(member) = s.pop_random(&mut picker()) else {
+        // Stored sets are never empty; answer as for a missing key rather than fail.
+        ctx.out.null();
+        return Ok(());
+    };
     let emptied = s.is_empty();
     ctx.db.notify(notify::SET, "spop", key);
     ctx.db
