@@ -10,6 +10,7 @@ pub mod docs;
 pub mod geo;
 pub mod keys;
 pub mod pubsub;
+pub mod scripting;
 pub mod server;
 pub mod streams;
 pub mod strings;
@@ -36,6 +37,7 @@ pub fn families() -> Vec<&'static [Command]> {
         zsets::COMMANDS,
         geo::COMMANDS,
         streams::COMMANDS,
+        scripting::COMMANDS,
     ]
 }
 
