@@ -499,11 +499,12 @@ fn fcall_generic(ctx: &mut Ctx, ro: bool) -> CmdResult {
     let srv = ctx.srv;
     let guard = srv.scripting.functions.lock();
     let name = String::from_utf8_lossy(ctx.arg(1)).into_owned();
-    let Some(def) = guard.functions.get(&name) else {
+    let Some(def) = guard.functions.get(&name.to_ascii_lowercase()) else {
         return Err(Error::err("Function not found"));
     };
     let (keys, argv) = keys_and_args(ctx)?;
     let flags = def.flags;
+    let name = def.name.clone();
     engine::prepare_checks(ctx, flags, ro)?;
     let func = def.func.clone();
     let lua = guard
@@ -631,7 +632,7 @@ fn function_list(ctx: &mut Ctx) -> CmdResult {
         ctx.out.bulk(b"functions");
         ctx.out.array(lib.functions.len());
         for fname in &lib.functions {
-            let f = &guard.functions[fname];
+            let f = &guard.functions[&fname.to_ascii_lowercase()];
             ctx.out.map(3);
             ctx.out.bulk(b"name");
             ctx.out.bulk(f.name.as_bytes());

@@ -36,6 +36,7 @@ pub struct Library {
 pub struct Functions {
     pub lua: Option<Lua>,
     pub libraries: BTreeMap<String, Library>,
+    /// Keyed by lower-cased name (function names are case-insensitive, as in Redis).
     pub functions: HashMap<String, FunctionDef>,
 }
 
@@ -60,6 +61,8 @@ pub fn load_timed_out() -> bool {
 fn valid_name(s: &[u8]) -> bool {
     !s.is_empty() && s.iter().all(|&b| b.is_ascii_alphanumeric() || b == b'_')
 }
+
+const FIRST_ARG: &str = "first argument to redis.register_function must be a string";
 
 fn reg_error(lua: &Lua, msg: &str) -> mlua::Result<(bool, Value)> {
     let t = lua.create_table()?;
@@ -172,11 +175,15 @@ fn register_function(lua: &Lua, args: MultiValue) -> mlua::Result<(bool, Value)>
             (name, func, flags, desc)
         }
         2 => {
-            let Value::String(n) = &args[0] else {
-                return reg_error(
-                    lua,
-                    "first argument to redis.register_function must be a string",
-                );
+            let n = match &args[0] {
+                Value::String(s) => s.clone(),
+                v @ (Value::Integer(_) | Value::Number(_)) => {
+                    match lua.coerce_string(v.clone())? {
+                        Some(s) => s,
+                        None => return reg_error(lua, FIRST_ARG),
+                    }
+                }
+                _ => return reg_error(lua, FIRST_ARG),
             };
             let Value::Function(f) = &args[1] else {
                 return reg_error(
@@ -198,7 +205,7 @@ fn register_function(lua: &Lua, args: MultiValue) -> mlua::Result<(bool, Value)>
     let dup = LOADING.with(|l| {
         let mut l = l.borrow_mut();
         let p = l.as_mut().expect("loading");
-        if p.funcs.iter().any(|f| f.name == name) {
+        if p.funcs.iter().any(|f| f.name.eq_ignore_ascii_case(&name)) {
             return true;
         }
         p.funcs.push(FunctionDef {
@@ -265,11 +272,20 @@ impl Functions {
     }
 
     /// Compiles and runs a library's code, returning its name and registered functions.
-    fn evaluate(&mut self, code: &[u8]) -> Result<(String, Vec<FunctionDef>), Error> {
+    fn evaluate(
+        &mut self,
+        code: &[u8],
+        replace: bool,
+    ) -> Result<(String, Vec<FunctionDef>), Error> {
         let name = library_name(code)?;
+        if self.libraries.contains_key(&name) && !replace {
+            return Err(Error::err(format!("Library '{name}' already exists")));
+        }
+        // The metadata line is skipped but its newline kept, so line numbers stay right.
+        let skip = code.iter().position(|&b| b == b'\n').unwrap_or(code.len());
         let lua = self.vm()?;
         let func = lua
-            .load(code)
+            .load(&code[skip..])
             .set_name("@user_function")
             .set_mode(mlua::chunk::ChunkMode::Text)
             .into_function()
@@ -323,12 +339,9 @@ impl Functions {
 
     /// FUNCTION LOAD: returns the library name.
     pub fn load(&mut self, code: &[u8], replace: bool) -> Result<String, Error> {
-        let (name, funcs) = self.evaluate(code)?;
-        if self.libraries.contains_key(&name) && !replace {
-            return Err(Error::err(format!("Library '{name}' already exists")));
-        }
+        let (name, funcs) = self.evaluate(code, replace)?;
         for f in &funcs {
-            if let Some(existing) = self.functions.get(&f.name)
+            if let Some(existing) = self.functions.get(&f.name.to_ascii_lowercase())
                 && existing.library != name
             {
                 return Err(Error::err(format!("Function {} already exists", f.name)));
@@ -342,7 +355,7 @@ impl Functions {
         self.delete(&name);
         let names = funcs.iter().map(|f| f.name.clone()).collect();
         for f in funcs {
-            self.functions.insert(f.name.clone(), f);
+            self.functions.insert(f.name.to_ascii_lowercase(), f);
         }
         self.libraries.insert(
             name.clone(),
@@ -360,7 +373,7 @@ impl Functions {
             return false;
         };
         for f in lib.functions {
-            self.functions.remove(&f);
+            self.functions.remove(&f.to_ascii_lowercase());
         }
         true
     }
@@ -386,7 +399,7 @@ impl Functions {
 
     /// FUNCTION RESTORE with a policy: "flush", "append" or "replace".
     pub fn restore(&mut self, payload: &[u8], policy: &str) -> Result<(), Error> {
-        let bad = || Error::err("payload version or checksum are wrong");
+        let bad = || Error::err("DUMP payload version or checksum are wrong");
         if payload.len() < 10 {
             return Err(bad());
         }
@@ -411,7 +424,7 @@ impl Functions {
         // Evaluate everything first: the restore is all or nothing.
         let mut libs = Vec::new();
         for code in &codes {
-            let (name, funcs) = self.evaluate(code)?;
+            let (name, funcs) = self.evaluate(code, true)?;
             libs.push((name, code.clone(), funcs));
         }
         match policy {
@@ -425,7 +438,7 @@ impl Functions {
                         return Err(Error::err(format!("Library {name} already exists")));
                     }
                     for f in funcs {
-                        if self.functions.contains_key(&f.name) {
+                        if self.functions.contains_key(&f.name.to_ascii_lowercase()) {
                             return Err(Error::err(format!("Function {} already exists", f.name)));
                         }
                     }
@@ -434,7 +447,7 @@ impl Functions {
             _ => {
                 for (name, _, funcs) in &libs {
                     for f in funcs {
-                        if let Some(existing) = self.functions.get(&f.name)
+                        if let Some(existing) = self.functions.get(&f.name.to_ascii_lowercase())
                             && existing.library != *name
                             && !libs.iter().any(|(n, _, _)| *n == existing.library)
                         {
