@@ -17,6 +17,7 @@ pub mod memory;
 pub mod persist;
 pub mod pubsub;
 pub mod replication;
+pub mod scripting;
 pub mod server;
 pub mod sets;
 pub mod sort;
@@ -54,6 +55,7 @@ pub fn families() -> Vec<&'static [Command]> {
         memory::COMMANDS,
         sort::COMMANDS,
         replication::COMMANDS,
+        scripting::COMMANDS,
     ]
 }
 

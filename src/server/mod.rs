@@ -148,6 +148,8 @@ pub struct Server {
     /// A script has held the keyspace since this instant (ms since start), 0 if none.
     pub script_busy_since: AtomicU64,
     pub script_kill: AtomicBool,
+    /// Lua scripting: EVAL script cache, FUNCTION libraries, the running script.
+    pub scripting: crate::scripting::Engine,
     pub instantaneous: Mutex<cron::InstantMetrics>,
     /// Snapshot and AOF state.
     pub persist: crate::persist::State,
@@ -196,6 +198,7 @@ impl Server {
             loading: AtomicBool::new(false),
             script_busy_since: AtomicU64::new(0),
             script_kill: AtomicBool::new(false),
+            scripting: crate::scripting::Engine::new(),
             instantaneous: Mutex::new(cron::InstantMetrics::default()),
             persist: crate::persist::State::default(),
             acl: Default::default(),
