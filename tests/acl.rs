@@ -602,3 +602,46 @@ fn config_file_users_and_aclfile() {
     assert_eq!(r.s("ACL USERS"), "[\"carol\", \"default\"]");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn revoking_channels_disconnects_subscribers() {
+    let s = Server::start();
+    let mut a = s.raw();
+    assert_eq!(
+        a.s("ACL SETUSER ps on >pw &news.* &sport allcommands"),
+        "+OK"
+    );
+    let mut news = s.raw();
+    auth(&mut news, "ps", "pw");
+    assert_eq!(
+        news.s("SUBSCRIBE news.1"),
+        "[\"subscribe\", \"news.1\", :1]"
+    );
+    let mut sport = s.raw();
+    auth(&mut sport, "ps", "pw");
+    assert_eq!(sport.s("SUBSCRIBE sport"), "[\"subscribe\", \"sport\", :1]");
+    let mut pat = s.raw();
+    auth(&mut pat, "ps", "pw");
+    assert_eq!(
+        pat.s("PSUBSCRIBE news.*"),
+        "[\"psubscribe\", \"news.*\", :1]"
+    );
+    // Only "sport" stays allowed: the news subscribers are disconnected.
+    assert_eq!(a.s("ACL SETUSER ps resetchannels &sport"), "+OK");
+    assert!(news.closed());
+    assert!(pat.closed());
+    assert_eq!(a.s("PUBLISH sport goal"), ":1");
+    assert_eq!(
+        sport.read().to_string(),
+        "[\"message\", \"sport\", \"goal\"]"
+    );
+    // A selector granting the channel keeps its subscribers.
+    let mut n2 = s.raw();
+    assert_eq!(a.s("ACL SETUSER ps (&news.2 +@all)"), "+OK");
+    auth(&mut n2, "ps", "pw");
+    assert_eq!(n2.s("SUBSCRIBE news.2"), "[\"subscribe\", \"news.2\", :1]");
+    assert_eq!(a.s("ACL SETUSER ps resetchannels"), "+OK");
+    assert!(sport.closed());
+    assert_eq!(a.s("PUBLISH news.2 x"), ":1");
+    assert_eq!(n2.read().to_string(), "[\"message\", \"news.2\", \"x\"]");
+}

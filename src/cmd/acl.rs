@@ -144,7 +144,12 @@ fn acl_setuser(ctx: &mut Ctx) -> CmdResult {
     let all = security::pubsub_default_all(ctx.srv);
     match a::apply_rules(&ctx.srv.commands, base.as_deref(), &name, &rules, all) {
         Ok(u) => {
+            let check = !u.root.allchannels || u.selectors.iter().any(|s| !s.allchannels);
+            let u2 = check.then(|| u.clone());
             ctx.srv.acl.put(u);
+            if let Some(u) = u2 {
+                security::kill_pubsub_clients_if_needed(ctx.srv, &u, Some(ctx.client));
+            }
             ctx.ok()
         }
         Err((r, E_UNMATCHED)) => Err(Error::err(format!(
@@ -409,6 +414,10 @@ fn acl_load(ctx: &mut Ctx) -> CmdResult {
             .collect()
     };
     security::kill_clients_of(ctx.srv, &gone, Some(ctx.client));
+    let users: Vec<std::sync::Arc<a::User>> = ctx.srv.acl.users.read().values().cloned().collect();
+    for u in users {
+        security::kill_pubsub_clients_if_needed(ctx.srv, &u, Some(&mut *ctx.client));
+    }
     ctx.ok()
 }
 

@@ -234,6 +234,42 @@ pub fn kill_clients_of(srv: &Server, users: &[String], me: Option<&mut ClientSta
     }
 }
 
+/// After a user's rules changed: disconnects its clients subscribed to a channel or pattern
+/// the user may no longer access (Redis's ACLKillPubsubClientsIfNeeded). The calling client,
+/// if affected, is closed after its reply.
+pub fn kill_pubsub_clients_if_needed(srv: &Server, user: &User, me: Option<&mut ClientState>) {
+    let clients: Vec<_> = srv
+        .clients
+        .read()
+        .values()
+        .filter(|c| c.info.lock().user == user.name)
+        .cloned()
+        .collect();
+    if clients.is_empty() {
+        return;
+    }
+    let ids: std::collections::HashSet<u64> = clients.iter().map(|c| c.id).collect();
+    let mut bad = std::collections::HashSet::new();
+    for (id, kind, name) in srv.pubsub.subscriptions_of(&ids) {
+        let is_pattern = kind == crate::server::pubsub::Kind::Pattern;
+        if !user.channel_allowed(&name, is_pattern) {
+            bad.insert(id);
+        }
+    }
+    let me_id = me.as_ref().map(|c| c.id());
+    if let Some(c) = me
+        && bad.contains(&c.id())
+    {
+        c.close_after_reply = true;
+    }
+    for c in clients {
+        if bad.contains(&c.id) && Some(c.id) != me_id {
+            c.kill.store(true, std::sync::atomic::Ordering::Release);
+            srv.wake_client(&c);
+        }
+    }
+}
+
 /// Sets up the users at start-up: the default user, `requirepass`, `user` lines of the config
 /// file or the `aclfile`. A configuration error is reported by the `aclfile` hook, so start-up
 /// validation (`validate_all`) fails with it.
