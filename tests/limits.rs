@@ -142,7 +142,9 @@ fn output_buffer_limit_normal_class() {
     assert!(killed, "never-reading client must be disconnected");
     // The limit applies while the pipeline's replies pile up: the server never buffered the
     // 200 MB the pipeline asked for.
-    let peak: u64 = info_field(&mut a, "memory", "used_memory_peak").parse().unwrap();
+    let peak: u64 = info_field(&mut a, "memory", "used_memory_peak")
+        .parse()
+        .unwrap();
     assert!(peak < 60_000_000, "peak used_memory {peak}");
     assert_eq!(a.s("PING"), "+PONG");
     assert_eq!(a.s("STRLEN big"), ":1000000");
