@@ -650,3 +650,44 @@ fn revoking_channels_disconnects_subscribers() {
     assert_eq!(a.s("PUBLISH news.2 x"), ":1");
     assert_eq!(n2.read().to_string(), "[\"message\", \"news.2\", \"x\"]");
 }
+
+/// A non-loopback address of this machine, if it has one.
+fn external_ip() -> Option<String> {
+    let out = std::process::Command::new("hostname")
+        .arg("-I")
+        .output()
+        .ok()?;
+    String::from_utf8_lossy(&out.stdout)
+        .split_whitespace()
+        .find(|a| a.contains('.') && !a.starts_with("127."))
+        .map(|a| a.to_string())
+}
+
+#[test]
+fn protected_mode_and_log_client_info() {
+    let s = Server::start_with(&["--bind", "0.0.0.0"]);
+    let mut a = s.raw();
+    // ACL LOG's client-info names the refused command.
+    assert_eq!(a.s("ACL SETUSER lim on nopass ~* +get"), "+OK");
+    let mut l = s.raw();
+    auth(&mut l, "lim", "x");
+    assert_eq!(
+        l.s("SET k v"),
+        "-NOPERM User lim has no permissions to run the 'set' command"
+    );
+    let log = a.s("ACL LOG 1");
+    assert!(log.contains("cmd=set user=lim"), "{log}");
+    let Some(ip) = external_ip() else {
+        return;
+    };
+    let mut ext = Raw::connect_addr(&ip, s.port);
+    let f = ext.read().to_string();
+    assert!(f.starts_with("-DENIED Redis is running in protected mode because protected mode is enabled and no password is set for the default user."), "{f}");
+    assert!(ext.closed());
+    // With a password for the default user, remote clients may connect (and must AUTH).
+    assert_eq!(a.s("ACL SETUSER default resetpass >pw"), "+OK");
+    let mut ext = Raw::connect_addr(&ip, s.port);
+    assert_eq!(ext.s("GET k"), "-NOAUTH Authentication required.");
+    assert_eq!(ext.s("AUTH pw"), "+OK");
+    assert_eq!(ext.s("GET k"), "(nil)");
+}

@@ -1,5 +1,11 @@
 //! Access control and resource limits at the connection and command level: authentication,
-//! protected mode, ACL checks (users and rules in [`acl`]), maxmemory.
+//! protected mode, ACL checks (users and rules in [`acl`]), maxmemory ([`evict`], with the
+//! byte count kept by the counting allocator in [`memory`]).
+//!
+//! Entry points for other layers: the dispatcher calls [`check_acl`] and [`check_maxmemory`];
+//! EXEC re-checks queued commands with [`check_acl_exec`]; scripts call [`check_acl_in`] with
+//! [`LogContext::Lua`] for every `redis.call` and [`over_maxmemory`] before `denyoom` commands;
+//! AUTH and HELLO use [`authenticate`].
 
 use std::net::SocketAddr;
 use std::sync::atomic::Ordering::Relaxed;
@@ -197,6 +203,11 @@ fn log_denied(
     d: Denied,
     context: LogContext,
 ) {
+    // client-info shows the refused command as `cmd=`, as in Redis (lookup sets lastcmd).
+    c.shared.last_cmd.store(
+        srv.commands.id_of(cmd),
+        std::sync::atomic::Ordering::Relaxed,
+    );
     let object: Vec<u8> = match d.kind {
         Denial::Cmd => srv.commands.full_name(cmd).into_bytes(),
         _ => args.get(d.arg).map(|a| a.to_vec()).unwrap_or_default(),
