@@ -75,7 +75,7 @@ fn setuser_list_getuser() {
     assert!(r3.s("HELLO 3").starts_with('{'));
     assert_eq!(
         r3.s("ACL GETUSER s"),
-        "{\"flags\": [\"off\"], \"passwords\": [], \"commands\": \"+@all -get\", \"keys\": \"\", \"channels\": \"\", \"selectors\": [{\"commands\": \"-@all +set\", \"keys\": \"~x*\", \"channels\": \"\"}, {\"commands\": \"-@all +get\", \"keys\": \"~y*\", \"channels\": \"\"}]}"
+        "{\"flags\": ~[\"off\"], \"passwords\": [], \"commands\": \"+@all -get\", \"keys\": \"\", \"channels\": \"\", \"selectors\": [{\"commands\": \"-@all +set\", \"keys\": \"~x*\", \"channels\": \"\"}, {\"commands\": \"-@all +get\", \"keys\": \"~y*\", \"channels\": \"\"}]}"
     );
     assert_eq!(r.s("ACL SETUSER s clearselectors"), "+OK");
     assert!(
@@ -281,9 +281,10 @@ fn command_key_channel_checks() {
         a.s("ACL LOG x"),
         "-ERR value is not an integer or out of range"
     );
+    assert_eq!(a.s("ACL LOG -1"), "[]");
     assert_eq!(
-        a.s("ACL LOG -1"),
-        "-ERR value is not an integer or out of range"
+        a.s("ACL LOG 1 2"),
+        "-ERR unknown subcommand or wrong number of arguments for 'LOG'. Try ACL HELP."
     );
     let info = a.s("INFO stats");
     assert!(info.contains("acl_access_denied_cmd:3"), "{info}");
@@ -385,7 +386,7 @@ fn selectors_and_subcommands_and_categories() {
     assert_eq!(a.s("ACL CAT nope"), "-ERR Unknown category 'nope'");
     assert_eq!(
         a.s("ACL CAT a b"),
-        "-ERR wrong number of arguments for 'acl|cat' command"
+        "-ERR unknown subcommand or wrong number of arguments for 'CAT'. Try ACL HELP."
     );
     // +@category applies to commands by their derived categories.
     assert_eq!(a.s("ACL SETUSER ro on nopass ~* +@read"), "+OK");
@@ -536,7 +537,11 @@ fn genpass_whoami() {
     assert_ne!(r.s("ACL GENPASS"), p);
     assert_eq!(r.s("ACL GENPASS 5").len(), 2 + 2);
     assert_eq!(r.s("ACL GENPASS 4096").len(), 1024 + 2);
-    for bad in ["0", "4097", "-1", "x"] {
+    assert_eq!(
+        r.s("ACL GENPASS x"),
+        "-ERR value is not an integer or out of range"
+    );
+    for bad in ["0", "4097", "-1"] {
         assert_eq!(
             r.s(&format!("ACL GENPASS {bad}")),
             "-ERR ACL GENPASS argument must be the number of bits for the output password, a positive number up to 4096"
@@ -601,4 +606,88 @@ fn config_file_users_and_aclfile() {
     // A failed load keeps the users as they were.
     assert_eq!(r.s("ACL USERS"), "[\"carol\", \"default\"]");
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn revoking_channels_disconnects_subscribers() {
+    let s = Server::start();
+    let mut a = s.raw();
+    assert_eq!(
+        a.s("ACL SETUSER ps on >pw &news.* &sport allcommands"),
+        "+OK"
+    );
+    let mut news = s.raw();
+    auth(&mut news, "ps", "pw");
+    assert_eq!(
+        news.s("SUBSCRIBE news.1"),
+        "[\"subscribe\", \"news.1\", :1]"
+    );
+    let mut sport = s.raw();
+    auth(&mut sport, "ps", "pw");
+    assert_eq!(sport.s("SUBSCRIBE sport"), "[\"subscribe\", \"sport\", :1]");
+    let mut pat = s.raw();
+    auth(&mut pat, "ps", "pw");
+    assert_eq!(
+        pat.s("PSUBSCRIBE news.*"),
+        "[\"psubscribe\", \"news.*\", :1]"
+    );
+    // Only "sport" stays allowed: the news subscribers are disconnected.
+    assert_eq!(a.s("ACL SETUSER ps resetchannels &sport"), "+OK");
+    assert!(news.closed());
+    assert!(pat.closed());
+    assert_eq!(a.s("PUBLISH sport goal"), ":1");
+    assert_eq!(
+        sport.read().to_string(),
+        "[\"message\", \"sport\", \"goal\"]"
+    );
+    // A selector granting the channel keeps its subscribers.
+    let mut n2 = s.raw();
+    assert_eq!(a.s("ACL SETUSER ps (&news.2 +@all)"), "+OK");
+    auth(&mut n2, "ps", "pw");
+    assert_eq!(n2.s("SUBSCRIBE news.2"), "[\"subscribe\", \"news.2\", :1]");
+    assert_eq!(a.s("ACL SETUSER ps resetchannels"), "+OK");
+    assert!(sport.closed());
+    assert_eq!(a.s("PUBLISH news.2 x"), ":1");
+    assert_eq!(n2.read().to_string(), "[\"message\", \"news.2\", \"x\"]");
+}
+
+/// A non-loopback address of this machine, if it has one.
+fn external_ip() -> Option<String> {
+    let out = std::process::Command::new("hostname")
+        .arg("-I")
+        .output()
+        .ok()?;
+    String::from_utf8_lossy(&out.stdout)
+        .split_whitespace()
+        .find(|a| a.contains('.') && !a.starts_with("127."))
+        .map(|a| a.to_string())
+}
+
+#[test]
+fn protected_mode_and_log_client_info() {
+    let s = Server::start_with(&["--bind", "0.0.0.0"]);
+    let mut a = s.raw();
+    // ACL LOG's client-info names the refused command.
+    assert_eq!(a.s("ACL SETUSER lim on nopass ~* +get"), "+OK");
+    let mut l = s.raw();
+    auth(&mut l, "lim", "x");
+    assert_eq!(
+        l.s("SET k v"),
+        "-NOPERM User lim has no permissions to run the 'set' command"
+    );
+    let log = a.s("ACL LOG 1");
+    assert!(log.contains("cmd=set user=lim"), "{log}");
+    let Some(ip) = external_ip() else {
+        return;
+    };
+    let mut ext = Raw::connect_addr(&ip, s.port);
+    let f = ext.read().to_string();
+    assert!(f.starts_with("-DENIED Redis is running in protected mode because protected mode is enabled and no password is set for the default user."), "{f}");
+    assert!(ext.closed());
+    // With a password for the default user, remote clients may connect (and must AUTH).
+    assert_eq!(a.s("ACL SETUSER default resetpass >pw"), "+OK");
+    let mut ext = Raw::connect_addr(&ip, s.port);
+    assert_eq!(ext.s("GET k"), "-NOAUTH Authentication required.");
+    assert_eq!(ext.s("AUTH pw"), "+OK");
+    assert_eq!(ext.s("GET k"), "(nil)");
 }

@@ -144,7 +144,12 @@ fn acl_setuser(ctx: &mut Ctx) -> CmdResult {
     let all = security::pubsub_default_all(ctx.srv);
     match a::apply_rules(&ctx.srv.commands, base.as_deref(), &name, &rules, all) {
         Ok(u) => {
+            let check = !u.root.allchannels || u.selectors.iter().any(|s| !s.allchannels);
+            let u2 = check.then(|| u.clone());
             ctx.srv.acl.put(u);
+            if let Some(u) = u2 {
+                security::kill_pubsub_clients_if_needed(ctx.srv, &u, Some(ctx.client));
+            }
             ctx.ok()
         }
         Err((r, E_UNMATCHED)) => Err(Error::err(format!(
@@ -166,7 +171,7 @@ fn acl_getuser(ctx: &mut Ctx) -> CmdResult {
     ctx.out.map(6);
     ctx.out.bulk(b"flags");
     let flags = u.flag_names();
-    ctx.out.array(flags.len());
+    ctx.out.set(flags.len());
     for f in flags {
         ctx.out.bulk(f.as_bytes());
     }
@@ -246,9 +251,17 @@ fn acl_whoami(ctx: &mut Ctx) -> CmdResult {
     Ok(())
 }
 
+/// Redis's addReplySubcommandSyntaxError for too many arguments.
+fn subcommand_syntax(ctx: &Ctx) -> Error {
+    Error::err(format!(
+        "unknown subcommand or wrong number of arguments for '{}'. Try ACL HELP.",
+        String::from_utf8_lossy(ctx.arg(1))
+    ))
+}
+
 fn acl_cat(ctx: &mut Ctx) -> CmdResult {
     if ctx.argc() > 3 {
-        return Err(ctx.wrong_args());
+        return Err(subcommand_syntax(ctx));
     }
     if ctx.argc() == 2 {
         ctx.out.array(CATEGORY_NAMES.len());
@@ -302,10 +315,10 @@ fn acl_dryrun(ctx: &mut Ctx) -> CmdResult {
 
 fn acl_genpass(ctx: &mut Ctx) -> CmdResult {
     if ctx.argc() > 3 {
-        return Err(ctx.wrong_args());
+        return Err(subcommand_syntax(ctx));
     }
     let bits = if ctx.argc() == 3 {
-        match crate::util::num::parse_i64(ctx.arg(2)) {
+        match Some(ctx.int(2)?) {
             Some(b) if (1..=4096).contains(&b) => b as usize,
             _ => {
                 return Err(Error::err(
@@ -328,7 +341,7 @@ fn acl_genpass(ctx: &mut Ctx) -> CmdResult {
 
 fn acl_log(ctx: &mut Ctx) -> CmdResult {
     if ctx.argc() > 3 {
-        return Err(ctx.wrong_args());
+        return Err(subcommand_syntax(ctx));
     }
     let mut count = usize::MAX;
     if ctx.argc() == 3 {
@@ -336,11 +349,8 @@ fn acl_log(ctx: &mut Ctx) -> CmdResult {
             ctx.srv.acl.log.lock().entries.clear();
             return ctx.ok();
         }
-        let n = ctx.int(2)?;
-        if n < 0 {
-            return Err(crate::error::NOT_INT);
-        }
-        count = n as usize;
+        // A negative count lists nothing, as in Redis.
+        count = ctx.int(2)?.max(0) as usize;
     }
     let now = crate::util::now_ms();
     let entries: Vec<a::LogEntry> = ctx
@@ -409,6 +419,10 @@ fn acl_load(ctx: &mut Ctx) -> CmdResult {
             .collect()
     };
     security::kill_clients_of(ctx.srv, &gone, Some(ctx.client));
+    let users: Vec<std::sync::Arc<a::User>> = ctx.srv.acl.users.read().values().cloned().collect();
+    for u in users {
+        security::kill_pubsub_clients_if_needed(ctx.srv, &u, Some(&mut *ctx.client));
+    }
     ctx.ok()
 }
 

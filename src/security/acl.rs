@@ -661,6 +661,14 @@ impl User {
         Ok(())
     }
 
+    /// Whether some selector allows this channel (`is_pattern`: a PSUBSCRIBE pattern, which
+    /// must appear literally among the allowed patterns).
+    pub fn channel_allowed(&self, ch: &[u8], is_pattern: bool) -> bool {
+        std::iter::once(&self.root)
+            .chain(self.selectors.iter())
+            .any(|s| s.check_channel(ch, is_pattern))
+    }
+
     /// Whether a password matches, in time independent of which password or where it differs.
     pub fn password_matches(&self, pass: &[u8]) -> bool {
         if self.nopass {

@@ -1,5 +1,11 @@
 //! Access control and resource limits at the connection and command level: authentication,
-//! protected mode, ACL checks (users and rules in [`acl`]), maxmemory.
+//! protected mode, ACL checks (users and rules in [`acl`]), maxmemory ([`evict`], with the
+//! byte count kept by the counting allocator in [`memory`]).
+//!
+//! Entry points for other layers: the dispatcher calls [`check_acl`] and [`check_maxmemory`];
+//! EXEC re-checks queued commands with [`check_acl_exec`]; scripts call [`check_acl_in`] with
+//! [`LogContext::Lua`] for every `redis.call` and [`over_maxmemory`] before `denyoom` commands;
+//! AUTH and HELLO use [`authenticate`].
 
 use std::net::SocketAddr;
 use std::sync::atomic::Ordering::Relaxed;
@@ -197,6 +203,11 @@ fn log_denied(
     d: Denied,
     context: LogContext,
 ) {
+    // client-info shows the refused command as `cmd=`, as in Redis (lookup sets lastcmd).
+    c.shared.last_cmd.store(
+        srv.commands.id_of(cmd),
+        std::sync::atomic::Ordering::Relaxed,
+    );
     let object: Vec<u8> = match d.kind {
         Denial::Cmd => srv.commands.full_name(cmd).into_bytes(),
         _ => args.get(d.arg).map(|a| a.to_vec()).unwrap_or_default(),
@@ -230,6 +241,42 @@ pub fn kill_clients_of(srv: &Server, users: &[String], me: Option<&mut ClientSta
         if users.contains(&u) {
             cl.kill.store(true, std::sync::atomic::Ordering::Release);
             srv.wake_client(&cl);
+        }
+    }
+}
+
+/// After a user's rules changed: disconnects its clients subscribed to a channel or pattern
+/// the user may no longer access (Redis's ACLKillPubsubClientsIfNeeded). The calling client,
+/// if affected, is closed after its reply.
+pub fn kill_pubsub_clients_if_needed(srv: &Server, user: &User, me: Option<&mut ClientState>) {
+    let clients: Vec<_> = srv
+        .clients
+        .read()
+        .values()
+        .filter(|c| c.info.lock().user == user.name)
+        .cloned()
+        .collect();
+    if clients.is_empty() {
+        return;
+    }
+    let ids: std::collections::HashSet<u64> = clients.iter().map(|c| c.id).collect();
+    let mut bad = std::collections::HashSet::new();
+    for (id, kind, name) in srv.pubsub.subscriptions_of(&ids) {
+        let is_pattern = kind == crate::server::pubsub::Kind::Pattern;
+        if !user.channel_allowed(&name, is_pattern) {
+            bad.insert(id);
+        }
+    }
+    let me_id = me.as_ref().map(|c| c.id());
+    if let Some(c) = me
+        && bad.contains(&c.id())
+    {
+        c.close_after_reply = true;
+    }
+    for c in clients {
+        if bad.contains(&c.id) && Some(c.id) != me_id {
+            c.kill.store(true, std::sync::atomic::Ordering::Release);
+            srv.wake_client(&c);
         }
     }
 }

@@ -258,6 +258,30 @@ impl PubSub {
     }
 
     /// Number of distinct patterns (PUBSUB NUMPAT).
+    /// Every subscription of the given clients: (client id, kind, channel or pattern). ACL
+    /// changes use it to find subscribers whose channel permission was revoked.
+    pub fn subscriptions_of(
+        &self,
+        ids: &std::collections::HashSet<u64>,
+    ) -> Vec<(u64, Kind, Vec<u8>)> {
+        let reg = self.reg.read();
+        let mut out = Vec::new();
+        for (kind, map) in [
+            (Kind::Channel, &reg.channels),
+            (Kind::Pattern, &reg.patterns),
+            (Kind::Shard, &reg.shard_channels),
+        ] {
+            for (name, subs) in map.iter() {
+                for id in subs.keys() {
+                    if ids.contains(id) {
+                        out.push((*id, kind, name.clone()));
+                    }
+                }
+            }
+        }
+        out
+    }
+
     pub fn numpat(&self) -> usize {
         self.reg.read().patterns.len()
     }

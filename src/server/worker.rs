@@ -539,6 +539,17 @@ impl Worker {
                             .collect();
                         dispatch::process_command(&exec, state, &args, wbuf)
                     };
+                    // Output limits apply while a pipeline's replies pile up, not only once the
+                    // whole batch ran (Redis checks as it appends a reply): a client that never
+                    // reads must not make the server buffer an unbounded batch.
+                    let pending = c.wbuf.len() - c.wpos;
+                    if pending > 64 * 1024 && srv.over_obuf_limit(&c.state.shared, pending as u64) {
+                        srv.kill_for_obuf(&c.state.shared);
+                        c.wbuf = Vec::new();
+                        c.wpos = 0;
+                        c.closing = true;
+                        break;
+                    }
                     match outcome {
                         Outcome::Done => {}
                         Outcome::Close => c.closing = true,
