@@ -975,7 +975,7 @@ mod tests {
         match parse_cmd(b, 0) {
             Parsed::Cmd(a, n) => {
                 assert_eq!(a, vec![b"GET".to_vec(), b"k".to_vec()]);
-                assert_eq!(n, 22);
+                assert_eq!(n, 20);
                 assert!(matches!(parse_cmd(b, n), Parsed::Incomplete));
             }
             _ => panic!(),
