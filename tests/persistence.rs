@@ -929,3 +929,36 @@ fn automatic_aof_rewrite_on_growth() {
     drop(s);
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn failing_saves_stop_writes_with_misconf() {
+    let dir = tmpdir("misconf");
+    let (s, mut r) = start(&dir, &["--save", "3600 1"]);
+    let sub = dir.join("sub");
+    std::fs::create_dir_all(&sub).unwrap();
+    assert_eq!(r.q(&["CONFIG", "SET", "dir", sub.to_str().unwrap()]), "+OK");
+    std::fs::remove_dir_all(&sub).unwrap();
+    assert_eq!(r.s("SET k v"), "+OK");
+    assert_eq!(r.s("BGSAVE"), "+Background saving started");
+    wait_until("the failed save", || {
+        info_field(&mut r, "persistence", "rdb_bgsave_in_progress") == "0"
+    });
+    assert_eq!(
+        info_field(&mut r, "persistence", "rdb_last_bgsave_status"),
+        "err"
+    );
+    let misconf = "-MISCONF Redis is configured to save RDB snapshots, but it's currently unable to persist to disk. Commands that may modify the data set are disabled, because this instance is configured to report errors during writes if RDB snapshotting fails (stop-writes-on-bgsave-error option). Please check the Redis logs for details about the RDB error.";
+    assert_eq!(r.s("SET k2 v"), misconf);
+    assert_eq!(r.s("PING"), misconf);
+    assert_eq!(r.s("GET k"), "\"v\"");
+    assert_eq!(r.s("SAVE"), "-ERR");
+    assert_eq!(r.s("CONFIG SET stop-writes-on-bgsave-error no"), "+OK");
+    assert_eq!(r.s("SET k2 v"), "+OK");
+    assert_eq!(r.s("CONFIG SET stop-writes-on-bgsave-error yes"), "+OK");
+    // The working directory was removed: point `dir` at a live one again.
+    assert_eq!(r.q(&["CONFIG", "SET", "dir", dir.to_str().unwrap()]), "+OK");
+    assert_eq!(r.s("SAVE"), "+OK");
+    assert_eq!(r.s("SET k3 v"), "+OK");
+    drop(s);
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -209,6 +209,11 @@ impl AofState {
         self.on.load(Relaxed)
     }
 
+    /// The last write or fsync of the AOF failed.
+    pub fn write_failing(&self) -> bool {
+        self.on.load(Relaxed) && self.write_failed.load(Relaxed)
+    }
+
     pub fn rewrite_in_progress(&self) -> bool {
         self.rewrite_in_progress.load(SeqCst)
     }

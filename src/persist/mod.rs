@@ -70,6 +70,34 @@ pub fn before_reply(srv: &Server) {
     aof::before_reply(srv);
 }
 
+/// Redis refuses writes (and PING) while persistence is failing: the last background save
+/// failed with save points configured and `stop-writes-on-bgsave-error yes`, or AOF writes
+/// fail.
+pub fn check_disk_errors(
+    srv: &Server,
+    cmd: &crate::cmd::table::Command,
+) -> Result<(), crate::error::Error> {
+    use crate::cmd::table::WRITE;
+    if !(cmd.has(WRITE) || cmd.name == "ping") {
+        return Ok(());
+    }
+    let st = &srv.persist;
+    if st.last_bgsave_failed.load(Relaxed)
+        && srv.cfg.get_bool("stop-writes-on-bgsave-error")
+        && !srv.cfg.get("save").is_empty()
+    {
+        return Err(crate::error::Error::lit(
+            "MISCONF Redis is configured to save RDB snapshots, but it's currently unable to persist to disk. Commands that may modify the data set are disabled, because this instance is configured to report errors during writes if RDB snapshotting fails (stop-writes-on-bgsave-error option). Please check the Redis logs for details about the RDB error.",
+        ));
+    }
+    if st.aof.write_failing() {
+        return Err(crate::error::Error::lit(
+            "MISCONF Errors writing to the AOF file: see the server logs",
+        ));
+    }
+    Ok(())
+}
+
 /// The snapshot file path (`dir` is the working directory).
 pub fn rdb_path(srv: &Server) -> PathBuf {
     PathBuf::from(srv.cfg.get("dbfilename"))

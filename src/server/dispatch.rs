@@ -193,6 +193,7 @@ pub fn check_command(
             "OOM command not allowed when used memory > 'maxmemory'.",
         ));
     }
+    crate::persist::check_disk_errors(srv, cmd)?;
     if c.in_subscribed_context() && !subscribed_allowed(cmd) {
         return Err(Error::err(format!(
             "Can't execute '{}': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context",
