@@ -246,7 +246,7 @@ fn crash_rounds(name: &str, fsync: &str, rounds: usize, run_for: Duration) {
 
 #[test]
 fn sigkill_with_appendfsync_always_loses_nothing_acknowledged() {
-    crash_rounds("always", "always", 3, Duration::from_millis(400));
+    crash_rounds("always", "always", 3, Duration::from_millis(600));
 }
 
 #[test]
@@ -267,7 +267,8 @@ fn sigkill_during_a_rewrite_keeps_everything() {
         std::thread::sleep(Duration::from_millis(60));
         let r = c.query(&["BGREWRITEAOF"]);
         assert!(
-            r.starts_with("+Background append only file rewriting"),
+            r.starts_with("+Background append only file rewriting")
+                || r == "-ERR Background append only file rewriting already in progress",
             "{r}"
         );
     }

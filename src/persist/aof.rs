@@ -209,6 +209,14 @@ impl AofState {
         self.on.load(Relaxed)
     }
 
+    /// With `appendfsync always`: records are waiting for their fsync.
+    #[inline]
+    pub fn needs_sync(&self) -> bool {
+        self.on.load(Relaxed)
+            && self.fsync.load(Relaxed) == FSYNC_ALWAYS
+            && self.synced.load(SeqCst) < APPENDED_HERE.with(|c| c.get())
+    }
+
     /// The last write or fsync of the AOF failed.
     pub fn write_failing(&self) -> bool {
         self.on.load(Relaxed) && self.write_failed.load(Relaxed)
@@ -324,17 +332,27 @@ pub fn append(srv: &Server, records: Vec<(usize, Vec<Vec<u8>>)>) {
         encode(&mut open.buf, &[b"EXEC".to_vec()]);
     }
     let n = (open.buf.len() - before) as u64;
-    st.appended.fetch_add(n, SeqCst);
+    let end = st.appended.fetch_add(n, SeqCst) + n;
+    APPENDED_HERE.with(|c| c.set(end));
+}
+
+thread_local! {
+    /// End offset of the last record this thread appended: its replies wait for that much.
+    static APPENDED_HERE: std::cell::Cell<u64> = const { std::cell::Cell::new(0) };
 }
 
 /// Writes the buffer out (and fsyncs with `always`) before replies go out.
 #[inline]
-pub fn before_reply(srv: &Server) {
+pub fn before_reply(srv: &Server, foreign: bool) {
     let st = &srv.persist.aof;
     if !st.on.load(Relaxed) {
         return;
     }
-    let target = st.appended.load(SeqCst);
+    let target = if foreign {
+        st.appended.load(SeqCst)
+    } else {
+        APPENDED_HERE.with(|c| c.get())
+    };
     let always = st.fsync.load(Relaxed) == FSYNC_ALWAYS;
     let done = if always {
         st.synced.load(SeqCst)

@@ -63,11 +63,12 @@ pub fn append_records(srv: &Server, records: Vec<(usize, Vec<Vec<u8>>)>) {
     aof::append(srv, records);
 }
 
-/// Called before a worker writes replies: with `appendfsync always`, makes every record
-/// appended so far durable first (one fsync serves every client waiting at that time).
+/// Called before a worker writes replies: with `appendfsync always`, makes the records this
+/// thread appended (every record so far when `foreign` output from other threads is included)
+/// durable first; one fsync serves every client waiting at that time.
 #[inline]
-pub fn before_reply(srv: &Server) {
-    aof::before_reply(srv);
+pub fn before_reply(srv: &Server, foreign: bool) {
+    aof::before_reply(srv, foreign);
 }
 
 /// Redis refuses writes (and PING) while persistence is failing: the last background save
@@ -96,6 +97,13 @@ pub fn check_disk_errors(
         ));
     }
     Ok(())
+}
+
+/// Whether a worker should hold replies until the end of its event round, so that one fsync
+/// covers every client served in it (`appendfsync always` with records not yet durable).
+#[inline]
+pub fn defer_replies(srv: &Server) -> bool {
+    srv.persist.aof.needs_sync()
 }
 
 /// The snapshot file path (`dir` is the working directory).
