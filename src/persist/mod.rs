@@ -133,7 +133,7 @@ pub fn startup(srv: &Arc<Server>) {
             }
             s.persist.aof.mark_started();
             s.loading.store(false, SeqCst);
-            if s.persist.load_keys_loaded.load(Relaxed) > 0 {
+            if s.persist.load_keys_loaded.load(Relaxed) > 0 || s.cfg.get_bool("appendonly") {
                 eprintln!(
                     "* DB loaded from disk: {:.3} seconds ({} keys)",
                     t.elapsed().as_secs_f64(),
