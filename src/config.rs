@@ -184,6 +184,9 @@ pub static DIRECTIVES: &[Directive] = &[
     d("rdb-del-sync-files", YESNO, "no"),
     d("dir", Kind::Special, "./"),
     d("rdb-save-incremental-fsync", YESNO, "yes"),
+    // Test hooks Redis also has: microseconds slept per key saved / loaded.
+    d("rdb-key-save-delay", int(i32::MIN as i64, I32MAX), "0"),
+    d("key-load-delay", int(i32::MIN as i64, I32MAX), "0"),
     // security
     d("requirepass", Kind::Str, ""),
     d("aclfile", Kind::Str, ""),

@@ -790,3 +790,175 @@ fn bgsave_and_rewrite_do_not_overlap() {
     drop(s);
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+fn fill(r: &mut Raw, n: usize, value: &str) {
+    let mut pipe = Vec::new();
+    for i in 0..n {
+        let k = format!("key:{i}");
+        pipe.extend_from_slice(
+            format!(
+                "*3\r\n$3\r\nSET\r\n${}\r\n{k}\r\n${}\r\n{value}\r\n",
+                k.len(),
+                value.len()
+            )
+            .as_bytes(),
+        );
+    }
+    r.send(&pipe);
+    for _ in 0..n {
+        assert_eq!(r.read().to_string(), "+OK");
+    }
+}
+
+#[test]
+fn clients_get_loading_errors_while_the_dataset_loads() {
+    let dir = tmpdir("loading");
+    let (s, mut r) = start(&dir, &[]);
+    fill(&mut r, 3000, "v");
+    assert_eq!(r.s("SAVE"), "+OK");
+    kill(s);
+    // 3000 keys x 1 ms: loading takes about 3 seconds.
+    let s = Server::start_in(&dir, &["--key-load-delay", "1000"]);
+    let mut r = s.raw();
+    assert_eq!(
+        r.s("GET key:1"),
+        "-LOADING Redis is loading the dataset in memory"
+    );
+    assert_eq!(
+        r.s("PING"),
+        "-LOADING Redis is loading the dataset in memory"
+    );
+    assert_eq!(info_field(&mut r, "persistence", "loading"), "1");
+    wait_loaded(&mut r);
+    assert_eq!(info_field(&mut r, "persistence", "loading"), "0");
+    assert_eq!(r.s("DBSIZE"), ":3000");
+    assert_eq!(
+        info_field(&mut r, "persistence", "rdb_last_load_keys_loaded"),
+        "3000"
+    );
+    drop(s);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn commands_while_a_bgsave_runs() {
+    let dir = tmpdir("bgsave-running");
+    // 2000 keys x 500 us: the background save takes about a second.
+    let (s, mut r) = start(&dir, &["--rdb-key-save-delay", "500"]);
+    fill(&mut r, 2000, "v");
+    assert_eq!(r.s("BGSAVE"), "+Background saving started");
+    assert_eq!(
+        info_field(&mut r, "persistence", "rdb_bgsave_in_progress"),
+        "1"
+    );
+    assert_eq!(
+        info_field(&mut r, "persistence", "current_save_keys_total"),
+        "2000"
+    );
+    assert_eq!(r.s("BGSAVE"), "-ERR Background save already in progress");
+    assert_eq!(
+        r.s("BGSAVE SCHEDULE"),
+        "-ERR Background save already in progress"
+    );
+    assert_eq!(r.s("SAVE"), "-ERR Background save already in progress");
+    assert_eq!(
+        r.s("BGREWRITEAOF"),
+        "+Background append only file rewriting scheduled"
+    );
+    assert_eq!(
+        info_field(&mut r, "persistence", "aof_rewrite_scheduled"),
+        "1"
+    );
+    // Writes keep working (each shard is copied once before it changes).
+    assert_eq!(r.s("SET during bgsave"), "+OK");
+    wait_until("bgsave and the scheduled rewrite", || {
+        info_field(&mut r, "persistence", "rdb_bgsave_in_progress") == "0"
+            && info_field(&mut r, "persistence", "aof_rewrite_scheduled") == "0"
+            && info_field(&mut r, "persistence", "aof_rewrite_in_progress") == "0"
+    });
+    assert_eq!(
+        info_field(&mut r, "persistence", "rdb_last_bgsave_status"),
+        "ok"
+    );
+    assert_eq!(info_field(&mut r, "persistence", "aof_rewrites"), "1");
+    let secs: i64 = info_field(&mut r, "persistence", "rdb_last_bgsave_time_sec")
+        .parse()
+        .unwrap();
+    assert!((0..5).contains(&secs));
+    // The copy made for the write above is the snapshot's memory overhead.
+    let cow: usize = info_field(&mut r, "persistence", "rdb_last_cow_size")
+        .parse()
+        .unwrap();
+    assert!(cow > 0 && cow < 2000 * 20, "{cow}");
+    drop(s);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn automatic_aof_rewrite_on_growth() {
+    let dir = tmpdir("aof-auto");
+    let (s, mut r) = start(
+        &dir,
+        &[
+            "--appendonly",
+            "yes",
+            "--auto-aof-rewrite-percentage",
+            "100",
+            "--auto-aof-rewrite-min-size",
+            "10kb",
+        ],
+    );
+    for _ in 0..400 {
+        assert_eq!(
+            r.s("SET same-key-overwritten xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"),
+            "+OK"
+        );
+    }
+    wait_until("an automatic rewrite", || {
+        info_field(&mut r, "persistence", "aof_rewrites") == "2"
+            && info_field(&mut r, "persistence", "aof_rewrite_in_progress") == "0"
+    });
+    let size: u64 = info_field(&mut r, "persistence", "aof_current_size")
+        .parse()
+        .unwrap();
+    assert!(size < 10 * 1024, "{size}");
+    assert_eq!(
+        manifest(&dir),
+        "file appendonly.aof.2.base.rdb seq 2 type b\nfile appendonly.aof.2.incr.aof seq 2 type i\n"
+    );
+    drop(s);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn failing_saves_stop_writes_with_misconf() {
+    let dir = tmpdir("misconf");
+    let (s, mut r) = start(&dir, &["--save", "3600 1"]);
+    let sub = dir.join("sub");
+    std::fs::create_dir_all(&sub).unwrap();
+    assert_eq!(r.q(&["CONFIG", "SET", "dir", sub.to_str().unwrap()]), "+OK");
+    std::fs::remove_dir_all(&sub).unwrap();
+    assert_eq!(r.s("SET k v"), "+OK");
+    assert_eq!(r.s("BGSAVE"), "+Background saving started");
+    wait_until("the failed save", || {
+        info_field(&mut r, "persistence", "rdb_bgsave_in_progress") == "0"
+    });
+    assert_eq!(
+        info_field(&mut r, "persistence", "rdb_last_bgsave_status"),
+        "err"
+    );
+    let misconf = "-MISCONF Redis is configured to save RDB snapshots, but it's currently unable to persist to disk. Commands that may modify the data set are disabled, because this instance is configured to report errors during writes if RDB snapshotting fails (stop-writes-on-bgsave-error option). Please check the Redis logs for details about the RDB error.";
+    assert_eq!(r.s("SET k2 v"), misconf);
+    assert_eq!(r.s("PING"), misconf);
+    assert_eq!(r.s("GET k"), "\"v\"");
+    assert_eq!(r.s("SAVE"), "-ERR");
+    assert_eq!(r.s("CONFIG SET stop-writes-on-bgsave-error no"), "+OK");
+    assert_eq!(r.s("SET k2 v"), "+OK");
+    assert_eq!(r.s("CONFIG SET stop-writes-on-bgsave-error yes"), "+OK");
+    // The working directory was removed: point `dir` at a live one again.
+    assert_eq!(r.q(&["CONFIG", "SET", "dir", dir.to_str().unwrap()]), "+OK");
+    assert_eq!(r.s("SAVE"), "+OK");
+    assert_eq!(r.s("SET k3 v"), "+OK");
+    drop(s);
+    let _ = std::fs::remove_dir_all(&dir);
+}

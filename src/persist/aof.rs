@@ -209,6 +209,19 @@ impl AofState {
         self.on.load(Relaxed)
     }
 
+    /// With `appendfsync always`: records are waiting for their fsync.
+    #[inline]
+    pub fn needs_sync(&self) -> bool {
+        self.on.load(Relaxed)
+            && self.fsync.load(Relaxed) == FSYNC_ALWAYS
+            && self.synced.load(SeqCst) < APPENDED_HERE.with(|c| c.get())
+    }
+
+    /// The last write or fsync of the AOF failed.
+    pub fn write_failing(&self) -> bool {
+        self.on.load(Relaxed) && self.write_failed.load(Relaxed)
+    }
+
     pub fn rewrite_in_progress(&self) -> bool {
         self.rewrite_in_progress.load(SeqCst)
     }
@@ -319,17 +332,27 @@ pub fn append(srv: &Server, records: Vec<(usize, Vec<Vec<u8>>)>) {
         encode(&mut open.buf, &[b"EXEC".to_vec()]);
     }
     let n = (open.buf.len() - before) as u64;
-    st.appended.fetch_add(n, SeqCst);
+    let end = st.appended.fetch_add(n, SeqCst) + n;
+    APPENDED_HERE.with(|c| c.set(end));
+}
+
+thread_local! {
+    /// End offset of the last record this thread appended: its replies wait for that much.
+    static APPENDED_HERE: std::cell::Cell<u64> = const { std::cell::Cell::new(0) };
 }
 
 /// Writes the buffer out (and fsyncs with `always`) before replies go out.
 #[inline]
-pub fn before_reply(srv: &Server) {
+pub fn before_reply(srv: &Server, foreign: bool) {
     let st = &srv.persist.aof;
     if !st.on.load(Relaxed) {
         return;
     }
-    let target = st.appended.load(SeqCst);
+    let target = if foreign {
+        st.appended.load(SeqCst)
+    } else {
+        APPENDED_HERE.with(|c| c.get())
+    };
     let always = st.fsync.load(Relaxed) == FSYNC_ALWAYS;
     let done = if always {
         st.synced.load(SeqCst)
@@ -399,9 +422,16 @@ pub fn cron(srv: &Server) {
         && !srv.persist.bgsave_in_progress.load(SeqCst)
     {
         st.enable_requested.store(false, SeqCst);
-        if let Err(RewriteRefusal::Failed(e)) = start_rewrite(srv, None) {
+        if let Err(RewriteRefusal::Failed(e)) = start_rewrite_ex(srv, None, true) {
             eprintln!("# Can't enable the AOF: {e}");
         }
+        return;
+    }
+    if st.rewrite_scheduled.load(SeqCst)
+        && !st.rewrite_in_progress()
+        && !srv.persist.bgsave_in_progress.load(SeqCst)
+    {
+        let _ = start_rewrite(srv, None);
         return;
     }
     if !st.on.load(Relaxed) {
@@ -416,10 +446,6 @@ pub fn cron(srv: &Server) {
         write_out(srv, mode == FSYNC_ALWAYS);
     }
     if st.rewrite_in_progress() || srv.persist.bgsave_in_progress.load(SeqCst) {
-        return;
-    }
-    if st.rewrite_scheduled.load(SeqCst) {
-        let _ = start_rewrite(srv, None);
         return;
     }
     let pct = srv.cfg.get_i64("auto-aof-rewrite-percentage");
@@ -469,6 +495,16 @@ fn file_len(path: &Path) -> u64 {
 /// Starts a rewrite (also used to create the AOF when it is turned on). With `locks` the caller
 /// already holds every shard; otherwise they are taken here.
 pub fn start_rewrite<'a>(srv: &'a Server, locks: Option<&Locks<'a>>) -> Result<(), RewriteRefusal> {
+    start_rewrite_ex(srv, locks, false)
+}
+
+/// [`start_rewrite`]; with `enable` the AOF is turned on by it (appendonly yes). Without, a
+/// rewrite while the AOF is off only writes the files (as BGREWRITEAOF does in Redis).
+pub fn start_rewrite_ex<'a>(
+    srv: &'a Server,
+    locks: Option<&Locks<'a>>,
+    enable: bool,
+) -> Result<(), RewriteRefusal> {
     let st = &srv.persist.aof;
     if st.rewrite_in_progress() {
         return Err(RewriteRefusal::InProgress);
@@ -510,13 +546,15 @@ pub fn start_rewrite<'a>(srv: &'a Server, locks: Option<&Locks<'a>>) -> Result<(
         let file = open_append(&d.join(&incr))?;
         manifest.incrs.push((incr, incr_seq));
         write_manifest(srv, &manifest)?;
-        *inner = Some(Open {
-            file: Arc::new(file),
-            buf: Vec::new(),
-            db: None,
-            manifest: manifest.clone(),
-        });
-        st.on.store(true, SeqCst);
+        if enable || st.on.load(SeqCst) {
+            *inner = Some(Open {
+                file: Arc::new(file),
+                buf: Vec::new(),
+                db: None,
+                manifest: manifest.clone(),
+            });
+            st.on.store(true, SeqCst);
+        }
         Ok(manifest)
     })();
     let manifest = match res {
@@ -546,11 +584,11 @@ pub fn start_rewrite<'a>(srv: &'a Server, locks: Option<&Locks<'a>>) -> Result<(
             });
             let res = res.and_then(|()| {
                 let mut inner = st.inner.lock();
-                let Some(open) = inner.as_mut() else {
-                    return Err(std::io::Error::other("AOF turned off during rewrite"));
+                let old = match inner.as_ref() {
+                    Some(open) => open.manifest.clone(),
+                    None => manifest.clone(),
                 };
-                let old = open.manifest.clone();
-                let cur_incr = open.manifest.incrs.last().cloned();
+                let cur_incr = old.incrs.last().cloned();
                 let mut m = Manifest {
                     base: Some((base.clone(), base_seq)),
                     incrs: cur_incr.into_iter().collect(),
@@ -559,7 +597,9 @@ pub fn start_rewrite<'a>(srv: &'a Server, locks: Option<&Locks<'a>>) -> Result<(
                 // Keep incrs opened after ours (none, since only one rewrite runs at a time).
                 m.history.clear();
                 write_manifest(srv, &m)?;
-                open.manifest = m.clone();
+                if let Some(open) = inner.as_mut() {
+                    open.manifest = m.clone();
+                }
                 drop(inner);
                 let keep: Vec<String> = m.files();
                 for f in old.files() {
@@ -631,7 +671,7 @@ pub fn load_at_startup(srv: &Arc<Server>) -> Result<(), String> {
     };
     let Some(manifest) = manifest else {
         // No AOF yet: create one from the (empty) data set before serving clients.
-        start_rewrite(srv, None).map_err(|e| match e {
+        start_rewrite_ex(srv, None, true).map_err(|e| match e {
             RewriteRefusal::Failed(e) => e,
             _ => "can't create the AOF".into(),
         })?;

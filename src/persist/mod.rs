@@ -39,6 +39,9 @@ pub struct State {
     pub load_keys_expired: AtomicU64,
     pub keys_processed: AtomicUsize,
     pub keys_total: AtomicUsize,
+    /// The running snapshot (INFO progress and memory overhead).
+    pub job: Mutex<Option<Arc<snapshot::Job>>>,
+    pub last_cow_bytes: AtomicUsize,
     /// A save already happened during this shutdown (SHUTDOWN SAVE then process exit).
     pub shutdown_done: AtomicBool,
     pub aof: aof::AofState,
@@ -60,11 +63,47 @@ pub fn append_records(srv: &Server, records: Vec<(usize, Vec<Vec<u8>>)>) {
     aof::append(srv, records);
 }
 
-/// Called before a worker writes replies: with `appendfsync always`, makes every record
-/// appended so far durable first (one fsync serves every client waiting at that time).
+/// Called before a worker writes replies: with `appendfsync always`, makes the records this
+/// thread appended (every record so far when `foreign` output from other threads is included)
+/// durable first; one fsync serves every client waiting at that time.
 #[inline]
-pub fn before_reply(srv: &Server) {
-    aof::before_reply(srv);
+pub fn before_reply(srv: &Server, foreign: bool) {
+    aof::before_reply(srv, foreign);
+}
+
+/// Redis refuses writes (and PING) while persistence is failing: the last background save
+/// failed with save points configured and `stop-writes-on-bgsave-error yes`, or AOF writes
+/// fail.
+pub fn check_disk_errors(
+    srv: &Server,
+    cmd: &crate::cmd::table::Command,
+) -> Result<(), crate::error::Error> {
+    use crate::cmd::table::WRITE;
+    if !(cmd.has(WRITE) || cmd.name == "ping") {
+        return Ok(());
+    }
+    let st = &srv.persist;
+    if st.last_bgsave_failed.load(Relaxed)
+        && srv.cfg.get_bool("stop-writes-on-bgsave-error")
+        && !srv.cfg.get("save").is_empty()
+    {
+        return Err(crate::error::Error::lit(
+            "MISCONF Redis is configured to save RDB snapshots, but it's currently unable to persist to disk. Commands that may modify the data set are disabled, because this instance is configured to report errors during writes if RDB snapshotting fails (stop-writes-on-bgsave-error option). Please check the Redis logs for details about the RDB error.",
+        ));
+    }
+    if st.aof.write_failing() {
+        return Err(crate::error::Error::lit(
+            "MISCONF Errors writing to the AOF file: see the server logs",
+        ));
+    }
+    Ok(())
+}
+
+/// Whether a worker should hold replies until the end of its event round, so that one fsync
+/// covers every client served in it (`appendfsync always` with records not yet durable).
+#[inline]
+pub fn defer_replies(srv: &Server) -> bool {
+    srv.persist.aof.needs_sync()
 }
 
 /// The snapshot file path (`dir` is the working directory).
@@ -94,7 +133,7 @@ pub fn startup(srv: &Arc<Server>) {
             }
             s.persist.aof.mark_started();
             s.loading.store(false, SeqCst);
-            if s.persist.load_keys_loaded.load(Relaxed) > 0 {
+            if s.persist.load_keys_loaded.load(Relaxed) > 0 || s.cfg.get_bool("appendonly") {
                 eprintln!(
                     "* DB loaded from disk: {:.3} seconds ({} keys)",
                     t.elapsed().as_secs_f64(),
@@ -109,6 +148,7 @@ pub fn startup(srv: &Arc<Server>) {
 pub struct Loader<'a> {
     srv: &'a Server,
     batch: Vec<rdb::LoadedKey>,
+    delay_us: i64,
     pub loaded: u64,
     pub expired: u64,
 }
@@ -118,12 +158,16 @@ impl<'a> Loader<'a> {
         Loader {
             srv,
             batch: Vec::new(),
+            delay_us: srv.cfg.get_i64("key-load-delay"),
             loaded: 0,
             expired: 0,
         }
     }
 
     pub fn push(&mut self, k: rdb::LoadedKey) -> rdb::RResult<()> {
+        if self.delay_us > 0 {
+            std::thread::sleep(std::time::Duration::from_micros(self.delay_us as u64));
+        }
         if k.db >= self.srv.ks.databases {
             return Err(format!(
                 "FATAL: Data file was created with a Redis server configured to handle more than {} databases.",
@@ -258,6 +302,7 @@ pub fn bgsave_start(srv: &Server, locks: &mut Locks<'_>) -> Result<(), BgsaveRef
     st.keys_total.store(locks_key_count(locks), Relaxed);
     let dirty_at_start = srv.dirty.load(Relaxed);
     let job = snapshot::begin(srv, &*locks);
+    *st.job.lock() = Some(job.clone());
     let header = snapshot::header(srv, false);
     let dest = rdb_path(srv);
     let checksum = srv.cfg.get_bool("rdbchecksum");
@@ -272,6 +317,9 @@ pub fn bgsave_start(srv: &Server, locks: &mut Locks<'_>) -> Result<(), BgsaveRef
             let st = &me.persist;
             st.keys_processed
                 .store(st.keys_total.load(Relaxed), Relaxed);
+            st.last_cow_bytes
+                .store(job.peak_bytes.load(Relaxed), Relaxed);
+            *st.job.lock() = None;
             let secs = (crate::util::now_ms() - st.bgsave_started_ms.load(Relaxed)) / 1000;
             st.last_bgsave_time_sec.store(secs, Relaxed);
             match res {
@@ -402,6 +450,7 @@ pub fn info_section(srv: &Server) -> String {
     let st = &srv.persist;
     let now = crate::util::now_ms();
     let bg = st.bgsave_in_progress.load(Relaxed);
+    let job = st.job.lock().clone();
     let cur_bg = if bg {
         (now - st.bgsave_started_ms.load(Relaxed)) / 1000
     } else {
@@ -413,13 +462,11 @@ pub fn info_section(srv: &Server) -> String {
         -1
     };
     format!(
-        "loading:{}\r\nasync_loading:0\r\ncurrent_cow_peak:0\r\ncurrent_cow_size:0\r\ncurrent_cow_size_age:0\r\ncurrent_fork_perc:0.00\r\ncurrent_save_keys_processed:{}\r\ncurrent_save_keys_total:{}\r\nrdb_changes_since_last_save:{}\r\nrdb_bgsave_in_progress:{}\r\nrdb_last_save_time:{}\r\nrdb_last_bgsave_status:{}\r\nrdb_last_bgsave_time_sec:{}\r\nrdb_current_bgsave_time_sec:{}\r\nrdb_saves:{}\r\nrdb_last_cow_size:0\r\nrdb_last_load_keys_expired:{}\r\nrdb_last_load_keys_loaded:{}\r\n{}module_fork_in_progress:0\r\nmodule_fork_last_cow_size:0\r\n",
+        "loading:{}\r\nasync_loading:0\r\ncurrent_cow_peak:{}\r\ncurrent_cow_size:{}\r\ncurrent_cow_size_age:0\r\ncurrent_fork_perc:0.00\r\ncurrent_save_keys_processed:{}\r\ncurrent_save_keys_total:{}\r\nrdb_changes_since_last_save:{}\r\nrdb_bgsave_in_progress:{}\r\nrdb_last_save_time:{}\r\nrdb_last_bgsave_status:{}\r\nrdb_last_bgsave_time_sec:{}\r\nrdb_current_bgsave_time_sec:{}\r\nrdb_saves:{}\r\nrdb_last_cow_size:{}\r\nrdb_last_load_keys_expired:{}\r\nrdb_last_load_keys_loaded:{}\r\n{}module_fork_in_progress:0\r\nmodule_fork_last_cow_size:0\r\n",
         srv.loading.load(Relaxed) as u8,
-        if bg {
-            st.keys_processed.load(Relaxed)
-        } else {
-            0
-        },
+        job.as_ref().map_or(0, |j| j.peak_bytes.load(Relaxed)),
+        job.as_ref().map_or(0, |j| j.pending_bytes.load(Relaxed)),
+        job.as_ref().map_or(0, |j| j.keys_processed.load(Relaxed)),
         if bg { st.keys_total.load(Relaxed) } else { 0 },
         srv.dirty.load(Relaxed),
         bg as u8,
@@ -432,6 +479,7 @@ pub fn info_section(srv: &Server) -> String {
         last_bg,
         cur_bg,
         st.rdb_saves.load(Relaxed),
+        st.last_cow_bytes.load(Relaxed),
         st.load_keys_expired.load(Relaxed),
         st.load_keys_loaded.load(Relaxed),
         aof::info_fields(srv),

@@ -1082,4 +1082,266 @@ mod tests {
             _ => panic!(),
         }
     }
+
+    /// A ziplist of short strings / small ints, built the way Redis lays it out.
+    fn ziplist(items: &[&[u8]]) -> Vec<u8> {
+        let mut body = Vec::new();
+        let mut prev = 0usize;
+        for it in items {
+            let start = body.len();
+            body.push(prev as u8);
+            match std::str::from_utf8(it)
+                .ok()
+                .and_then(|s| s.parse::<i64>().ok())
+            {
+                Some(v) if (0..=12).contains(&v) && it.len() < 3 => body.push(0xf1 + v as u8),
+                Some(v) if it.len() < 5 => {
+                    body.push(0xc0);
+                    body.extend_from_slice(&(v as i16).to_le_bytes());
+                }
+                _ => {
+                    body.push(it.len() as u8);
+                    body.extend_from_slice(it);
+                }
+            }
+            prev = body.len() - start;
+        }
+        let mut zl = Vec::new();
+        let total = 10 + body.len() + 1;
+        zl.extend_from_slice(&(total as u32).to_le_bytes());
+        zl.extend_from_slice(&0u32.to_le_bytes());
+        zl.extend_from_slice(&(items.len() as u16).to_le_bytes());
+        zl.extend_from_slice(&body);
+        zl.push(0xff);
+        zl
+    }
+
+    fn payload(t: u8, body: &[u8]) -> Vec<u8> {
+        let mut p = vec![t];
+        p.extend_from_slice(body);
+        p.extend_from_slice(&11u16.to_le_bytes());
+        let crc = codec::crc64(0, &p);
+        p.extend_from_slice(&crc.to_le_bytes());
+        p
+    }
+
+    fn str_body(b: &[u8]) -> Vec<u8> {
+        let mut o = Vec::new();
+        put_string(&mut o, b, false);
+        o
+    }
+
+    fn decode(t: u8, body: &[u8]) -> Value {
+        let p = payload(t, body);
+        load_payload(verify_payload(&p).expect("footer")).expect("decodes")
+    }
+
+    fn lp(items: &[&[u8]]) -> Vec<u8> {
+        let mut w = ListpackWriter::new();
+        for i in items {
+            w.push_str(i);
+        }
+        w.finish()
+    }
+
+    #[test]
+    fn legacy_and_compact_encodings_decode() {
+        // List as a ziplist (RDB 7-ish) and as a quicklist of ziplists (RDB 8-9).
+        match decode(
+            T_LIST_ZIPLIST,
+            &str_body(&ziplist(&[b"a", b"7", b"1000", b"bc"])),
+        ) {
+            Value::List(l) => assert_eq!(
+                l.iter().collect::<Vec<_>>(),
+                vec![&b"a"[..], b"7", b"1000", b"bc"]
+            ),
+            _ => panic!(),
+        }
+        let mut q = Vec::new();
+        put_len(&mut q, 2);
+        q.extend_from_slice(&str_body(&ziplist(&[b"x", b"y"])));
+        q.extend_from_slice(&str_body(&ziplist(&[b"3"])));
+        match decode(T_LIST_QUICKLIST, &q) {
+            Value::List(l) => assert_eq!(l.iter().collect::<Vec<_>>(), vec![&b"x"[..], b"y", b"3"]),
+            _ => panic!(),
+        }
+        // Quicklist 2 with a plain node.
+        let mut q = Vec::new();
+        put_len(&mut q, 2);
+        put_len(&mut q, 1);
+        q.extend_from_slice(&str_body(b"plain"));
+        put_len(&mut q, 2);
+        q.extend_from_slice(&str_body(&lp(&[b"p1", b"-5"])));
+        match decode(T_LIST_QUICKLIST_2, &q) {
+            Value::List(l) => assert_eq!(
+                l.iter().collect::<Vec<_>>(),
+                vec![&b"plain"[..], b"p1", b"-5"]
+            ),
+            _ => panic!(),
+        }
+        // Intset (16-bit) and the Redis 7.2 set listpack.
+        let mut is = Vec::new();
+        is.extend_from_slice(&2u32.to_le_bytes());
+        is.extend_from_slice(&3u32.to_le_bytes());
+        for v in [-2i16, 5, 300] {
+            is.extend_from_slice(&v.to_le_bytes());
+        }
+        match decode(T_SET_INTSET, &str_body(&is)) {
+            Value::Set(st) => {
+                assert_eq!(st.len(), 3);
+                assert!(st.contains(b"-2") && st.contains(b"300"));
+            }
+            _ => panic!(),
+        }
+        match decode(T_SET_LISTPACK, &str_body(&lp(&[b"a", b"1", b"b"]))) {
+            Value::Set(st) => assert!(st.len() == 3 && st.contains(b"b")),
+            _ => panic!(),
+        }
+        assert!(
+            load_payload(
+                verify_payload(&payload(T_SET_LISTPACK, &str_body(&lp(&[b"a", b"a"])))).unwrap()
+            )
+            .is_err()
+        );
+        // Sorted sets: ziplist, listpack, and the old text-score encoding.
+        match decode(
+            T_ZSET_ZIPLIST,
+            &str_body(&ziplist(&[b"m1", b"1", b"m2", b"2.5"])),
+        ) {
+            Value::ZSet(z) => assert_eq!(z.score(b"m2"), Some(2.5)),
+            _ => panic!(),
+        }
+        match decode(
+            T_ZSET_LISTPACK,
+            &str_body(&lp(&[b"m1", b"-inf", b"m2", b"3"])),
+        ) {
+            Value::ZSet(z) => {
+                assert_eq!(z.score(b"m1"), Some(f64::NEG_INFINITY));
+                assert_eq!(z.score(b"m2"), Some(3.0));
+            }
+            _ => panic!(),
+        }
+        let mut zs = Vec::new();
+        put_len(&mut zs, 2);
+        zs.extend_from_slice(&str_body(b"a"));
+        zs.extend_from_slice(&[3, b'1', b'.', b'5']);
+        zs.extend_from_slice(&str_body(b"b"));
+        zs.push(254);
+        match decode(T_ZSET, &zs) {
+            Value::ZSet(z) => {
+                assert_eq!(z.score(b"a"), Some(1.5));
+                assert_eq!(z.score(b"b"), Some(f64::INFINITY));
+            }
+            _ => panic!(),
+        }
+        // Hashes: ziplist and listpack.
+        match decode(
+            T_HASH_ZIPLIST,
+            &str_body(&ziplist(&[b"f", b"v", b"n", b"12"])),
+        ) {
+            Value::Hash(h) => assert_eq!(h.get(b"n"), Some(&b"12"[..])),
+            _ => panic!(),
+        }
+        match decode(T_HASH_LISTPACK, &str_body(&lp(&[b"f", b"v"]))) {
+            Value::Hash(h) => assert_eq!(h.get(b"f"), Some(&b"v"[..])),
+            _ => panic!(),
+        }
+        // Odd element counts and empty collections are refused.
+        assert!(
+            load_payload(
+                verify_payload(&payload(T_HASH_LISTPACK, &str_body(&lp(&[b"f"])))).unwrap()
+            )
+            .is_err()
+        );
+        let mut empty = Vec::new();
+        put_len(&mut empty, 0);
+        assert!(load_payload(verify_payload(&payload(T_SET, &empty)).unwrap()).is_err());
+    }
+
+    #[test]
+    fn stream_listpacks_3_with_active_time() {
+        // Build a v2 stream with our writer, then turn it into a v3 body by adding the
+        // consumers' active time (8 bytes after seen time), as Redis 7.2 writes it.
+        let mut s = Stream::new();
+        s.add(
+            AddId::Explicit(StreamId { ms: 5, seq: 0 }),
+            &[b"f".to_vec(), b"v".to_vec()],
+            0,
+        )
+        .unwrap();
+        s.create_group(b"g", GroupStartId::Id(StreamId::MIN), None)
+            .unwrap();
+        s.read_group(b"g", b"c", None, 10, false, 777).unwrap();
+        let mut body = Vec::new();
+        put_stream(&mut body, &s, false);
+        // The consumer record ends the body: name, seen (8), pel count (1), one raw ID (16).
+        let tail = 1 + 1 + 8 + 1 + 16;
+        let split = body.len() - tail + 2 + 8;
+        let mut v3 = body[..split].to_vec();
+        v3.extend_from_slice(&999u64.to_le_bytes());
+        v3.extend_from_slice(&body[split..]);
+        match decode(T_STREAM_LISTPACKS_3, &v3) {
+            Value::Stream(b) => {
+                let g = b.group(b"g").unwrap();
+                let c = g.consumer(b"c").unwrap();
+                assert_eq!(c.seen_time(), 777);
+                assert_eq!(c.active_time(), 999);
+                assert_eq!(g.pending_len(), 1);
+            }
+            _ => panic!(),
+        }
+        // The same body read as v2 gives active time = seen time.
+        match decode(T_STREAM_LISTPACKS_2, &body) {
+            Value::Stream(b) => {
+                assert_eq!(
+                    b.group(b"g").unwrap().consumer(b"c").unwrap().active_time(),
+                    777
+                )
+            }
+            _ => panic!(),
+        }
+    }
+
+    #[test]
+    fn whole_file_checksum_and_errors() {
+        let mut f = Vec::new();
+        file_header(&mut f, &[("redis-ver", "7.2.4".into())]);
+        f.push(OP_SELECTDB);
+        put_len(&mut f, 3);
+        put_entry(&mut f, b"k", &ValueRef::Str(b"v"), Some(12345), false);
+        f.push(OP_EOF);
+        let crc = codec::crc64(0, &f);
+        f.extend_from_slice(&crc.to_le_bytes());
+        let mut seen = Vec::new();
+        load_file(&f, |k| {
+            seen.push((k.db, k.key, k.expire));
+            Ok(())
+        })
+        .unwrap();
+        assert_eq!(seen, vec![(3, b"k".to_vec(), Some(12345))]);
+        let mut bad = f.clone();
+        let n = bad.len();
+        bad[n - 3] ^= 1;
+        assert!(
+            load_file(&bad, |_| Ok(()))
+                .unwrap_err()
+                .contains("checksum")
+        );
+        assert!(
+            load_file(b"REDIS0012", |_| Ok(()))
+                .unwrap_err()
+                .contains("version 12")
+        );
+        assert!(
+            load_file(b"NOTREDIS0", |_| Ok(()))
+                .unwrap_err()
+                .contains("signature")
+        );
+        let truncated = &f[..f.len() - 12];
+        assert!(
+            load_file(truncated, |_| Ok(()))
+                .unwrap_err()
+                .contains("offset")
+        );
+    }
 }

@@ -24,7 +24,7 @@ use crate::server::Server;
 use crate::store::{Locks, SHARDS, ShardData};
 
 /// Serializes every database's keys of one shard (SELECTDB + entries per non-empty db).
-pub fn serialize_shard(sd: &ShardData, compress: bool) -> (Vec<u8>, usize) {
+pub fn serialize_shard(sd: &ShardData, compress: bool, delay_us: i64) -> (Vec<u8>, usize) {
     let mut out = Vec::new();
     let mut keys = 0;
     for (db, d) in sd.dbs.iter().enumerate() {
@@ -36,6 +36,9 @@ pub fn serialize_shard(sd: &ShardData, compress: bool) -> (Vec<u8>, usize) {
         for e in d.keys.iter() {
             rdb::put_entry(&mut out, e.key(), &e.value(), e.expire(), compress);
             keys += 1;
+            if delay_us > 0 {
+                std::thread::sleep(std::time::Duration::from_micros(delay_us as u64));
+            }
         }
     }
     (out, keys)
@@ -120,7 +123,7 @@ pub fn save_locked(
     let mut f = RdbFile::create(tmp, &header(srv, aof_base))?;
     let mut keys = 0;
     for i in 0..SHARDS {
-        let (b, n) = serialize_shard(locks.shard(i), compress);
+        let (b, n) = serialize_shard(locks.shard(i), compress, 0);
         keys += n;
         f.write(&b)?;
     }
@@ -133,6 +136,11 @@ pub struct Job {
     chunks: Mutex<Vec<(Vec<u8>, usize)>>,
     ready: Condvar,
     compress: bool,
+    delay_us: i64,
+    /// Serialized bytes waiting to be written, now and at most (the snapshot's memory
+    /// overhead; INFO's `current_cow_peak` / `rdb_last_cow_size`).
+    pub pending_bytes: std::sync::atomic::AtomicUsize,
+    pub peak_bytes: std::sync::atomic::AtomicUsize,
     pub keys_processed: std::sync::atomic::AtomicUsize,
 }
 
@@ -144,11 +152,16 @@ pub fn begin(srv: &Server, locks: &Locks<'_>) -> Arc<Job> {
         chunks: Mutex::new(Vec::new()),
         ready: Condvar::new(),
         compress: srv.cfg.get_bool("rdbcompression"),
+        delay_us: srv.cfg.get_i64("rdb-key-save-delay"),
+        pending_bytes: Default::default(),
+        peak_bytes: Default::default(),
         keys_processed: Default::default(),
     });
     let j = job.clone();
     *srv.ks.snapshot.sink.lock() = Some(Arc::new(move |_i: usize, sd: &ShardData| {
-        let chunk = serialize_shard(sd, j.compress);
+        let chunk = serialize_shard(sd, j.compress, j.delay_us);
+        let now = j.pending_bytes.fetch_add(chunk.0.len(), Relaxed) + chunk.0.len();
+        j.peak_bytes.fetch_max(now, Relaxed);
         j.chunks.lock().push(chunk);
         j.ready.notify_one();
     }));
@@ -169,6 +182,7 @@ impl Job {
             let chunks: Vec<(Vec<u8>, usize)> = std::mem::take(&mut *self.chunks.lock());
             for (c, n) in chunks {
                 written += 1;
+                self.pending_bytes.fetch_sub(c.len(), Relaxed);
                 self.keys_processed.fetch_add(n, Relaxed);
                 f.keys += n;
                 if err.is_none()
@@ -188,6 +202,7 @@ impl Job {
             }
             for (c, n) in std::mem::take(&mut *g) {
                 written += 1;
+                self.pending_bytes.fetch_sub(c.len(), Relaxed);
                 f.keys += n;
                 if err.is_none()
                     && let Err(e) = f.write(&c)

@@ -195,6 +195,7 @@ pub fn check_command(
     }
     crate::security::check_acl(srv, c, cmd, args)?;
     crate::security::check_maxmemory(srv, c, cmd)?;
+    crate::persist::check_disk_errors(srv, cmd)?;
     if c.in_subscribed_context() && !subscribed_allowed(cmd) {
         return Err(Error::err(format!(
             "Can't execute '{}': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context",

@@ -256,7 +256,11 @@ impl Worker {
                         self.on_readable(i, peer_closed);
                     }
                     if writable {
-                        self.flush(i);
+                        if crate::persist::defer_replies(&self.srv) {
+                            self.dirty.push(i);
+                        } else {
+                            self.flush(i);
+                        }
                     }
                 }));
                 if res.is_err() {
@@ -456,7 +460,12 @@ impl Worker {
             return;
         }
         self.process(i);
-        self.flush(i);
+        if crate::persist::defer_replies(&self.srv) {
+            // appendfsync always: reply after one fsync for every client of this round.
+            self.dirty.push(i);
+        } else {
+            self.flush(i);
+        }
     }
 
     /// A blocked client hung up: cancel its wait, or, if another thread is serving it at this
@@ -593,14 +602,15 @@ impl Worker {
 
     /// Writes pending output. Returns false if the connection was closed.
     fn flush(&mut self, i: usize) -> bool {
-        crate::persist::before_reply(&self.srv);
         let Some(c) = self.conns.get_mut(i).and_then(|c| c.as_mut()) else {
             return false;
         };
         // Pull in what other threads queued for this client.
-        if c.state.shared.outbox.lock().bytes > 0 {
+        let foreign = c.state.shared.outbox.lock().bytes > 0;
+        if foreign {
             drain_outbox(c);
         }
+        crate::persist::before_reply(&self.srv, foreign);
         let fd = c.stream.as_raw_fd();
         while c.wpos < c.wbuf.len() {
             let rest = &c.wbuf[c.wpos..];
