@@ -173,6 +173,39 @@ fn shard_channels() {
     assert_eq!(a.read().to_string(), "[\"smessage\", \"s1\", \"hello\"]");
     assert_eq!(p.s("PUBSUB SHARDCHANNELS"), "[\"s1\"]");
     assert_eq!(p.s("PUBSUB SHARDNUMSUB s1 s2"), "[\"s1\", :1, \"s2\", :0]");
+    assert_eq!(p.s("PUBSUB SHARDNUMSUB"), "[]");
+    assert_eq!(p.s("PUBSUB SHARDCHANNELS s*"), "[\"s1\"]");
+    assert_eq!(p.s("PUBSUB SHARDCHANNELS x*"), "[]");
+    assert_eq!(
+        p.s("PUBSUB ShardChannels a b"),
+        "-ERR unknown subcommand or wrong number of arguments for 'ShardChannels'. Try PUBSUB HELP."
+    );
+    assert_eq!(
+        p.s("PUBSUB CHANNELS a b"),
+        "-ERR unknown subcommand or wrong number of arguments for 'CHANNELS'. Try PUBSUB HELP."
+    );
+    assert_eq!(
+        p.s("SSUBSCRIBE"),
+        "-ERR wrong number of arguments for 'ssubscribe' command"
+    );
+    assert_eq!(
+        p.s("SPUBLISH x"),
+        "-ERR wrong number of arguments for 'spublish' command"
+    );
+    // A shard subscription alone keeps a RESP2 client in subscribed mode.
+    assert_eq!(
+        a.s("GET k"),
+        "-ERR Can't execute 'get': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context"
+    );
+    assert_eq!(a.s("PING"), "[\"pong\", \"\"]");
+    a.send_cmd(&["SUBSCRIBE", "plain"]);
+    assert_eq!(a.read().to_string(), "[\"subscribe\", \"plain\", :1]");
+    // SUBSCRIBE counts channels and patterns; SSUBSCRIBE counts shard channels only.
+    a.send_cmd(&["SSUBSCRIBE", "s2"]);
+    assert_eq!(a.read().to_string(), "[\"ssubscribe\", \"s2\", :2]");
+    assert_eq!(a.s("UNSUBSCRIBE"), "[\"unsubscribe\", \"plain\", :0]");
+    a.send_cmd(&["SUNSUBSCRIBE", "s2"]);
+    assert_eq!(a.read().to_string(), "[\"sunsubscribe\", \"s2\", :1]");
     assert_eq!(a.s("SUNSUBSCRIBE"), "[\"sunsubscribe\", \"s1\", :0]");
     assert_eq!(a.s("SUNSUBSCRIBE"), "[\"sunsubscribe\", (nil), :0]");
 }
@@ -471,4 +504,45 @@ fn normal_class_limit_disconnects_a_non_reading_client() {
     ) == "1"));
     // Subscribers are not affected by the normal class.
     assert_eq!(c.s("PING"), "+PONG");
+}
+
+/// Shard channels in RESP3: push frames, SPUBLISH to itself answers first, null channel when
+/// nothing is left.
+#[test]
+fn shard_channels_resp3() {
+    let s = Server::start();
+    let mut c = s.raw();
+    c.s("HELLO 3");
+    assert_eq!(c.s("SSUBSCRIBE s1"), ">[\"ssubscribe\", \"s1\", :1]");
+    c.send_cmd(&["SPUBLISH", "s1", "me"]);
+    assert_eq!(c.read().to_string(), ":1");
+    assert_eq!(c.read().to_string(), ">[\"smessage\", \"s1\", \"me\"]");
+    // PUBLISH does not reach shard subscribers, nor patterns SPUBLISH.
+    let mut p = s.raw();
+    p.send_cmd(&["PSUBSCRIBE", "*"]);
+    p.read();
+    let mut q = s.raw();
+    assert_eq!(q.s("PUBLISH s1 x"), ":1");
+    assert_eq!(p.read().to_string(), "[\"pmessage\", \"*\", \"s1\", \"x\"]");
+    assert_eq!(q.s("SPUBLISH s1 y"), ":1");
+    assert_eq!(c.read().to_string(), ">[\"smessage\", \"s1\", \"y\"]");
+    assert_eq!(c.s("SUNSUBSCRIBE"), ">[\"sunsubscribe\", \"s1\", :0]");
+    assert_eq!(c.s("SUNSUBSCRIBE"), ">[\"sunsubscribe\", (nil), :0]");
+    assert_eq!(q.s("PUBSUB SHARDNUMSUB s1"), "[\"s1\", :0]");
+    // Binary-safe names and payloads.
+    let mut b = s.raw();
+    b.send_cmd(&[b"SSUBSCRIBE".as_slice(), b"bin\x00\xff"]);
+    assert_eq!(
+        b.read().to_string(),
+        "[\"ssubscribe\", \"bin\\x00\\xff\", :1]"
+    );
+    assert_eq!(
+        q.cmd(&[b"SPUBLISH".as_slice(), b"bin\x00\xff", b"\r\n\x00"])
+            .to_string(),
+        ":1"
+    );
+    assert_eq!(
+        b.read().to_string(),
+        "[\"smessage\", \"bin\\x00\\xff\", \"\\r\\n\\x00\"]"
+    );
 }
