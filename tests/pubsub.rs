@@ -88,9 +88,13 @@ fn resp3_push_frames_and_commands() {
 fn ordering_many_messages_several_subscribers() {
     let s = Server::start();
     let n = 100_000;
+    // A RESP2 channel subscriber, a RESP3 one and a RESP2 pattern subscriber.
     let mut subs: Vec<Raw> = (0..3).map(|_| s.raw()).collect();
+    subs[1].s("HELLO 3");
+    subs[0].send_cmd(&["SUBSCRIBE", "q"]);
+    subs[1].send_cmd(&["SUBSCRIBE", "q"]);
+    subs[2].send_cmd(&["PSUBSCRIBE", "q*"]);
     for sub in subs.iter_mut() {
-        sub.send_cmd(&["SUBSCRIBE", "q"]);
         sub.read();
     }
     let mut p = s.raw();
@@ -115,10 +119,20 @@ fn ordering_many_messages_several_subscribers() {
         }
         sent = (sent + 1000).min(n);
     }
-    for sub in subs.iter_mut() {
+    for (k, sub) in subs.iter_mut().enumerate() {
         for i in 0..n {
             let f = sub.read();
-            assert_eq!(f.items()[2].as_bytes(), i.to_string().as_bytes());
+            let it = f.items();
+            let payload = if k == 2 { &it[3] } else { &it[2] };
+            assert_eq!(payload.as_bytes(), i.to_string().as_bytes());
+            if i == 0 {
+                let shape = match k {
+                    0 => "[\"message\", \"q\", \"0\"]",
+                    1 => ">[\"message\", \"q\", \"0\"]",
+                    _ => "[\"pmessage\", \"q*\", \"q\", \"0\"]",
+                };
+                assert_eq!(f.to_string(), shape);
+            }
         }
     }
 }
