@@ -88,9 +88,13 @@ fn resp3_push_frames_and_commands() {
 fn ordering_many_messages_several_subscribers() {
     let s = Server::start();
     let n = 100_000;
+    // A RESP2 channel subscriber, a RESP3 one and a RESP2 pattern subscriber.
     let mut subs: Vec<Raw> = (0..3).map(|_| s.raw()).collect();
+    subs[1].s("HELLO 3");
+    subs[0].send_cmd(&["SUBSCRIBE", "q"]);
+    subs[1].send_cmd(&["SUBSCRIBE", "q"]);
+    subs[2].send_cmd(&["PSUBSCRIBE", "q*"]);
     for sub in subs.iter_mut() {
-        sub.send_cmd(&["SUBSCRIBE", "q"]);
         sub.read();
     }
     let mut p = s.raw();
@@ -115,10 +119,20 @@ fn ordering_many_messages_several_subscribers() {
         }
         sent = (sent + 1000).min(n);
     }
-    for sub in subs.iter_mut() {
+    for (k, sub) in subs.iter_mut().enumerate() {
         for i in 0..n {
             let f = sub.read();
-            assert_eq!(f.items()[2].as_bytes(), i.to_string().as_bytes());
+            let it = f.items();
+            let payload = if k == 2 { &it[3] } else { &it[2] };
+            assert_eq!(payload.as_bytes(), i.to_string().as_bytes());
+            if i == 0 {
+                let shape = match k {
+                    0 => "[\"message\", \"q\", \"0\"]",
+                    1 => ">[\"message\", \"q\", \"0\"]",
+                    _ => "[\"pmessage\", \"q*\", \"q\", \"0\"]",
+                };
+                assert_eq!(f.to_string(), shape);
+            }
         }
     }
 }
@@ -173,6 +187,39 @@ fn shard_channels() {
     assert_eq!(a.read().to_string(), "[\"smessage\", \"s1\", \"hello\"]");
     assert_eq!(p.s("PUBSUB SHARDCHANNELS"), "[\"s1\"]");
     assert_eq!(p.s("PUBSUB SHARDNUMSUB s1 s2"), "[\"s1\", :1, \"s2\", :0]");
+    assert_eq!(p.s("PUBSUB SHARDNUMSUB"), "[]");
+    assert_eq!(p.s("PUBSUB SHARDCHANNELS s*"), "[\"s1\"]");
+    assert_eq!(p.s("PUBSUB SHARDCHANNELS x*"), "[]");
+    assert_eq!(
+        p.s("PUBSUB ShardChannels a b"),
+        "-ERR unknown subcommand or wrong number of arguments for 'ShardChannels'. Try PUBSUB HELP."
+    );
+    assert_eq!(
+        p.s("PUBSUB CHANNELS a b"),
+        "-ERR unknown subcommand or wrong number of arguments for 'CHANNELS'. Try PUBSUB HELP."
+    );
+    assert_eq!(
+        p.s("SSUBSCRIBE"),
+        "-ERR wrong number of arguments for 'ssubscribe' command"
+    );
+    assert_eq!(
+        p.s("SPUBLISH x"),
+        "-ERR wrong number of arguments for 'spublish' command"
+    );
+    // A shard subscription alone keeps a RESP2 client in subscribed mode.
+    assert_eq!(
+        a.s("GET k"),
+        "-ERR Can't execute 'get': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context"
+    );
+    assert_eq!(a.s("PING"), "[\"pong\", \"\"]");
+    a.send_cmd(&["SUBSCRIBE", "plain"]);
+    assert_eq!(a.read().to_string(), "[\"subscribe\", \"plain\", :1]");
+    // SUBSCRIBE counts channels and patterns; SSUBSCRIBE counts shard channels only.
+    a.send_cmd(&["SSUBSCRIBE", "s2"]);
+    assert_eq!(a.read().to_string(), "[\"ssubscribe\", \"s2\", :2]");
+    assert_eq!(a.s("UNSUBSCRIBE"), "[\"unsubscribe\", \"plain\", :0]");
+    a.send_cmd(&["SUNSUBSCRIBE", "s2"]);
+    assert_eq!(a.read().to_string(), "[\"sunsubscribe\", \"s2\", :1]");
     assert_eq!(a.s("SUNSUBSCRIBE"), "[\"sunsubscribe\", \"s1\", :0]");
     assert_eq!(a.s("SUNSUBSCRIBE"), "[\"sunsubscribe\", (nil), :0]");
 }
@@ -471,4 +518,45 @@ fn normal_class_limit_disconnects_a_non_reading_client() {
     ) == "1"));
     // Subscribers are not affected by the normal class.
     assert_eq!(c.s("PING"), "+PONG");
+}
+
+/// Shard channels in RESP3: push frames, SPUBLISH to itself answers first, null channel when
+/// nothing is left.
+#[test]
+fn shard_channels_resp3() {
+    let s = Server::start();
+    let mut c = s.raw();
+    c.s("HELLO 3");
+    assert_eq!(c.s("SSUBSCRIBE s1"), ">[\"ssubscribe\", \"s1\", :1]");
+    c.send_cmd(&["SPUBLISH", "s1", "me"]);
+    assert_eq!(c.read().to_string(), ":1");
+    assert_eq!(c.read().to_string(), ">[\"smessage\", \"s1\", \"me\"]");
+    // PUBLISH does not reach shard subscribers, nor patterns SPUBLISH.
+    let mut p = s.raw();
+    p.send_cmd(&["PSUBSCRIBE", "*"]);
+    p.read();
+    let mut q = s.raw();
+    assert_eq!(q.s("PUBLISH s1 x"), ":1");
+    assert_eq!(p.read().to_string(), "[\"pmessage\", \"*\", \"s1\", \"x\"]");
+    assert_eq!(q.s("SPUBLISH s1 y"), ":1");
+    assert_eq!(c.read().to_string(), ">[\"smessage\", \"s1\", \"y\"]");
+    assert_eq!(c.s("SUNSUBSCRIBE"), ">[\"sunsubscribe\", \"s1\", :0]");
+    assert_eq!(c.s("SUNSUBSCRIBE"), ">[\"sunsubscribe\", (nil), :0]");
+    assert_eq!(q.s("PUBSUB SHARDNUMSUB s1"), "[\"s1\", :0]");
+    // Binary-safe names and payloads.
+    let mut b = s.raw();
+    b.send_cmd(&[b"SSUBSCRIBE".as_slice(), b"bin\x00\xff"]);
+    assert_eq!(
+        b.read().to_string(),
+        "[\"ssubscribe\", \"bin\\x00\\xff\", :1]"
+    );
+    assert_eq!(
+        q.cmd(&[b"SPUBLISH".as_slice(), b"bin\x00\xff", b"\r\n\x00"])
+            .to_string(),
+        ":1"
+    );
+    assert_eq!(
+        b.read().to_string(),
+        "[\"smessage\", \"bin\\x00\\xff\", \"\\r\\n\\x00\"]"
+    );
 }

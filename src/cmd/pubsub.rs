@@ -209,7 +209,11 @@ fn spublish(ctx: &mut Ctx) -> CmdResult {
 
 fn names_reply(ctx: &mut Ctx, kind: Kind) -> CmdResult {
     if ctx.argc() > 3 {
-        return Err(ctx.wrong_args());
+        // Redis checks this inside PUBSUB itself (addReplySubcommandSyntaxError).
+        return Err(crate::error::Error::err(format!(
+            "unknown subcommand or wrong number of arguments for '{}'. Try PUBSUB HELP.",
+            String::from_utf8_lossy(ctx.arg(1))
+        )));
     }
     let pat = if ctx.argc() == 3 {
         Some(ctx.arg(2))

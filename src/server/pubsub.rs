@@ -8,7 +8,7 @@
 
 use hashbrown::HashMap;
 use parking_lot::RwLock;
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::sync::Arc;
 
 use super::client::ClientShared;
@@ -26,27 +26,32 @@ type Subs = HashMap<u64, Arc<ClientShared>>;
 /// confirmations a subscribe-family command emits as its reply while replies are suppressed.
 #[derive(Default)]
 struct ExecPushes {
-    client: u64,
     deferred: Vec<u8>,
     direct: Vec<u8>,
 }
 
 thread_local! {
+    /// The client executing a command on this thread (0: none). A plain cell: every delivery
+    /// compares against it, so it must be cheap.
+    static EXEC_CLIENT: Cell<u64> = const { Cell::new(0) };
     static EXEC_PUSHES: RefCell<ExecPushes> = RefCell::default();
 }
 
 /// Marks client `id` as executing a command on this thread; returns the previous marker for
 /// [`end_command`].
 pub fn begin_command(id: u64) -> u64 {
-    EXEC_PUSHES.with(|e| std::mem::replace(&mut e.borrow_mut().client, id))
+    EXEC_CLIENT.with(|c| c.replace(id))
 }
 
 /// Ends a command: restores the previous marker and returns (confirmations written while the
 /// reply was suppressed, pushes held back until after the reply).
 pub fn end_command(prev: u64) -> (Vec<u8>, Vec<u8>) {
+    EXEC_CLIENT.with(|c| c.set(prev));
     EXEC_PUSHES.with(|e| {
         let mut e = e.borrow_mut();
-        e.client = prev;
+        if e.direct.is_empty() && e.deferred.is_empty() {
+            return (Vec::new(), Vec::new());
+        }
         (
             std::mem::take(&mut e.direct),
             std::mem::take(&mut e.deferred),
@@ -55,16 +60,14 @@ pub fn end_command(prev: u64) -> (Vec<u8>, Vec<u8>) {
 }
 
 /// Holds back `msg` if it is addressed to the client executing on this thread.
+#[inline]
 pub fn defer_if_executing(client_id: u64, msg: &[u8]) -> bool {
-    EXEC_PUSHES.with(|e| {
-        let mut e = e.borrow_mut();
-        if e.client != 0 && e.client == client_id {
-            e.deferred.extend_from_slice(msg);
-            true
-        } else {
-            false
-        }
-    })
+    let cur = EXEC_CLIENT.with(|c| c.get());
+    if cur == 0 || cur != client_id {
+        return false;
+    }
+    EXEC_PUSHES.with(|e| e.borrow_mut().deferred.extend_from_slice(msg));
+    true
 }
 
 /// Writes a push the executing client must get even though its replies are suppressed.
@@ -95,24 +98,38 @@ pub enum Kind {
     Shard,
 }
 
-fn push_bulk(out: &mut Vec<u8>, s: &[u8]) {
-    out.push(b'$');
-    out.extend_from_slice(itoa::Buffer::new().format(s.len()).as_bytes());
-    out.extend_from_slice(b"\r\n");
-    out.extend_from_slice(s);
-    out.extend_from_slice(b"\r\n");
-}
-
 /// Encodes a pushed message: `[kind, a, b]` or `[kind, a, b, c]` as a RESP2 array or RESP3 push.
+/// One allocation of the exact size (the shared buffer every subscriber gets a reference to).
 pub fn encode_push(resp3: bool, parts: &[&[u8]]) -> Arc<[u8]> {
-    let mut out = Vec::with_capacity(32 + parts.iter().map(|p| p.len() + 16).sum::<usize>());
-    out.push(if resp3 { b'>' } else { b'*' });
-    out.extend_from_slice(itoa::Buffer::new().format(parts.len()).as_bytes());
-    out.extend_from_slice(b"\r\n");
+    let mut itoa = itoa::Buffer::new();
+    let len = 3
+        + itoa.format(parts.len()).len()
+        + parts
+            .iter()
+            .map(|p| 1 + itoa.format(p.len()).len() + 2 + p.len() + 2)
+            .sum::<usize>();
+    let mut arc: Arc<[std::mem::MaybeUninit<u8>]> = Arc::new_uninit_slice(len);
+    let buf = Arc::get_mut(&mut arc).expect("fresh allocation");
+    let mut at = 0;
+    let mut put = |bytes: &[u8]| {
+        for (d, s) in buf[at..at + bytes.len()].iter_mut().zip(bytes) {
+            d.write(*s);
+        }
+        at += bytes.len();
+    };
+    put(if resp3 { b">" } else { b"*" });
+    put(itoa.format(parts.len()).as_bytes());
+    put(b"\r\n");
     for p in parts {
-        push_bulk(&mut out, p);
+        put(b"$");
+        put(itoa.format(p.len()).as_bytes());
+        put(b"\r\n");
+        put(p);
+        put(b"\r\n");
     }
-    out.into()
+    debug_assert_eq!(at, len);
+    // SAFETY: the loop above wrote every one of the `len` bytes.
+    unsafe { arc.assume_init() }
 }
 
 /// Lazily encoded message in both protocol versions.
@@ -294,5 +311,22 @@ impl PubSub {
             reg.patterns.len(),
             reg.shard_channels.len(),
         )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::encode_push;
+
+    #[test]
+    fn encodes_exactly() {
+        assert_eq!(
+            &encode_push(false, &[b"message", b"ch", b"hello"])[..],
+            b"*3\r\n$7\r\nmessage\r\n$2\r\nch\r\n$5\r\nhello\r\n"
+        );
+        assert_eq!(
+            &encode_push(true, &[b"pmessage", b"c*", b"", &[0u8; 12]])[..],
+            &b">4\r\n$8\r\npmessage\r\n$2\r\nc*\r\n$0\r\n\r\n$12\r\n\0\0\0\0\0\0\0\0\0\0\0\0\r\n"[..]
+        );
     }
 }
