@@ -16,6 +16,7 @@ pub mod sort;
 pub mod streams;
 pub mod strings;
 pub mod table;
+pub mod tracking;
 pub mod tx;
 pub mod zsets;
 

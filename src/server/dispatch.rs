@@ -301,8 +301,10 @@ pub fn call(
     };
     let mut db = Db::new(srv, locks, c.db, ex.now_ms);
     db.no_touch = c.no_touch;
+    db.fx.origin = c.id();
     let reply_start = out.len();
     let (res, block) = run_handler(ex, c, cmd, args, out, &mut db, 0);
+    srv.tracking.after_command(srv, c, cmd, args, false);
     // A subscriber that caused messages to itself (PUBLISH to its own channel, a keyspace event
     // of its own write) gets them before the command's reply, as in Redis.
     if c.sub_count() + c.shard_channels.len() > 0 && c.shared.outbox.lock().bytes > 0 {
@@ -415,6 +417,7 @@ pub fn call_nested<'a>(
     let saved_index = db.index;
     db.index = c.db;
     let (res, block) = run_handler(ex, c, cmd, args, out, db, mode | IN_MULTI);
+    ex.srv.tracking.after_command(ex.srv, c, cmd, args, true);
     debug_assert!(
         block.is_none(),
         "commands cannot block inside MULTI/scripts"
@@ -456,6 +459,13 @@ pub fn finish_effects(srv: &Server, db: &mut Db<'_>, _wrap: Option<()>) {
     let records = std::mem::take(&mut db.fx.records);
     if !records.is_empty() {
         crate::persist::append_records(srv, records);
+    }
+    if !db.fx.invalidated.is_empty() || db.fx.flushed {
+        let keys = std::mem::take(&mut db.fx.invalidated);
+        srv.tracking.invalidate(srv, db.fx.origin, &keys);
+        if std::mem::take(&mut db.fx.flushed) {
+            srv.tracking.flushed(srv);
+        }
     }
 }
 
@@ -576,6 +586,7 @@ pub fn client_gone(srv: &Server, c: &mut ClientState) {
     }
     crate::cmd::pubsub::unsubscribe_all(srv, c);
     crate::cmd::tx::unwatch_all(srv, c);
+    srv.tracking.disable(c.id());
     if c.monitor {
         let mut m = srv.monitors.write();
         m.retain(|m| m.id != c.id());

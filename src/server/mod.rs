@@ -12,6 +12,7 @@ pub mod dispatch;
 pub mod notify;
 pub mod pubsub;
 pub mod stats;
+pub mod tracking;
 pub mod worker;
 
 use parking_lot::{Mutex, RwLock};
@@ -149,6 +150,8 @@ pub struct Server {
     pub script_busy_since: AtomicU64,
     pub script_kill: AtomicBool,
     pub instantaneous: Mutex<cron::InstantMetrics>,
+    /// Client-side caching: tracked keys and invalidation.
+    pub tracking: tracking::Tracking,
 }
 
 /// Maximum LRU clock value (24 bits), as in Redis.
@@ -193,6 +196,7 @@ impl Server {
             script_busy_since: AtomicU64::new(0),
             script_kill: AtomicBool::new(false),
             instantaneous: Mutex::new(cron::InstantMetrics::default()),
+            tracking: tracking::Tracking::default(),
             cfg,
         });
         srv.install_hooks();
