@@ -9,6 +9,7 @@ pub mod debug;
 pub mod docs;
 pub mod geo;
 pub mod keys;
+pub mod latency;
 pub mod pubsub;
 pub mod replication;
 pub mod server;
@@ -41,6 +42,7 @@ pub fn families() -> Vec<&'static [Command]> {
         streams::COMMANDS,
         sort::COMMANDS,
         replication::COMMANDS,
+        latency::COMMANDS,
     ]
 }
 

@@ -638,7 +638,7 @@ pub fn info_text(ctx: &mut Ctx, wanted: &[String]) -> String {
         section("Errorstats", b);
     }
     if want("latencystats") {
-        section("Latencystats", String::new());
+        section("Latencystats", super::latency::info_latencystats(srv));
     }
     if want("cluster") {
         section("Cluster", "cluster_enabled:0\r\n".into());

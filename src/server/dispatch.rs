@@ -485,6 +485,18 @@ pub fn account_call(
     ThreadStats::bump(&st.calls, 1);
     ThreadStats::bump(&st.usec, us);
     ThreadStats::bump(&ex.stats.commands_processed, 1);
+    if srv.latency.tracking.load(Relaxed) {
+        st.hist.record_us(us);
+    }
+    let lat_threshold = srv.hot.latency_monitor_threshold.load(Relaxed);
+    if lat_threshold > 0 && us / 1000 >= lat_threshold {
+        let event = if cmd.has(t::FAST) {
+            "fast-command"
+        } else {
+            "command"
+        };
+        srv.latency.add_sample(event, us / 1000);
+    }
     if let Some(e) = err {
         ThreadStats::bump(&st.failed, 1);
         ex.stats.count_error(e.code());

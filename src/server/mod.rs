@@ -9,6 +9,7 @@ pub mod blocking;
 pub mod client;
 pub mod cron;
 pub mod dispatch;
+pub mod latency;
 pub mod notify;
 pub mod pubsub;
 pub mod stats;
@@ -152,6 +153,8 @@ pub struct Server {
     pub instantaneous: Mutex<cron::InstantMetrics>,
     /// Client-side caching: tracked keys and invalidation.
     pub tracking: tracking::Tracking,
+    /// LATENCY events and the latency-tracking switch.
+    pub latency: latency::LatencyMonitor,
 }
 
 /// Maximum LRU clock value (24 bits), as in Redis.
@@ -197,6 +200,7 @@ impl Server {
             script_kill: AtomicBool::new(false),
             instantaneous: Mutex::new(cron::InstantMetrics::default()),
             tracking: tracking::Tracking::default(),
+            latency: latency::LatencyMonitor::new(cfg.get_bool("latency-tracking")),
             cfg,
         });
         srv.install_hooks();
@@ -288,6 +292,10 @@ impl Server {
             .hot
             .tcp_keepalive
             .store(v.parse().unwrap_or(300), Relaxed));
+        hook!("latency-tracking", |s, v| s
+            .latency
+            .tracking
+            .store(v == "yes", Relaxed));
         hook!("latency-monitor-threshold", |s, v| s
             .hot
             .latency_monitor_threshold
