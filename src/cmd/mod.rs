@@ -8,6 +8,7 @@ pub mod ctx;
 pub mod debug;
 pub mod docs;
 pub mod geo;
+pub mod hll;
 pub mod keys;
 pub mod latency;
 pub mod pubsub;
@@ -43,6 +44,7 @@ pub fn families() -> Vec<&'static [Command]> {
         sort::COMMANDS,
         replication::COMMANDS,
         latency::COMMANDS,
+        hll::COMMANDS,
     ]
 }
 
