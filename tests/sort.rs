@@ -475,6 +475,14 @@ fn sort_keys_and_command_info() {
         "[\"a\", \"w\"]"
     );
     assert_eq!(r.s("COMMAND GETKEYS SORT a"), "[\"a\"]");
+    assert_eq!(
+        r.s("COMMAND GETKEYSANDFLAGS SORT a BY x GET y STORE z"),
+        "[[\"a\", [+RO, +access]], [\"z\", [+OW, +update]]]"
+    );
+    assert_eq!(
+        r.s("COMMAND GETKEYSANDFLAGS SORT_RO a BY x"),
+        "[[\"a\", [+RO, +access]]]"
+    );
     assert_eq!(r.s("COMMAND GETKEYS SORT_RO a STORE b"), "[\"a\"]");
     let info = r.s("COMMAND INFO sort");
     assert!(

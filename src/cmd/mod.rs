@@ -12,6 +12,7 @@ pub mod geo;
 pub mod hashes;
 pub mod hll;
 pub mod keys;
+pub mod latency;
 pub mod lists;
 pub mod memory;
 pub mod persist;
@@ -24,6 +25,7 @@ pub mod sort;
 pub mod streams;
 pub mod strings;
 pub mod table;
+pub mod tracking;
 pub mod tx;
 pub mod zsets;
 
@@ -56,6 +58,7 @@ pub fn families() -> Vec<&'static [Command]> {
         sort::COMMANDS,
         replication::COMMANDS,
         scripting::COMMANDS,
+        latency::COMMANDS,
     ]
 }
 

@@ -315,7 +315,9 @@ pub fn call(
     let mut db = Db::new(srv, locks, c.db, ex.now_ms);
     db.no_touch = c.no_touch;
     db.miss_events = reads_notify_misses(cmd);
+    db.fx.origin = c.id();
     let (res, block) = run_handler(ex, c, cmd, args, out, &mut db, 0);
+    srv.tracking.after_command(srv, c, cmd, args, false);
     let mut outcome = Outcome::Done;
     if let Err(e) = &res {
         Reply::new(out, c.resp3).error(e.as_str());
@@ -416,6 +418,7 @@ pub fn call_nested<'a>(
     let saved_miss = std::mem::replace(&mut db.miss_events, reads_notify_misses(cmd));
     let (res, block) = run_handler(ex, c, cmd, args, out, db, mode | IN_MULTI);
     db.miss_events = saved_miss;
+    ex.srv.tracking.after_command(ex.srv, c, cmd, args, true);
     debug_assert!(
         block.is_none(),
         "commands cannot block inside MULTI/scripts"
@@ -458,6 +461,13 @@ pub fn finish_effects(srv: &Server, db: &mut Db<'_>, _wrap: Option<()>) {
     if !records.is_empty() {
         crate::persist::append_records(srv, records);
     }
+    if !db.fx.invalidated.is_empty() || db.fx.flushed {
+        let keys = std::mem::take(&mut db.fx.invalidated);
+        srv.tracking.invalidate(srv, db.fx.origin, &keys);
+        if std::mem::take(&mut db.fx.flushed) {
+            srv.tracking.flushed(srv);
+        }
+    }
 }
 
 /// Updates commandstats, errorstats, slow log and MONITOR for one executed command.
@@ -476,6 +486,18 @@ pub fn account_call(
     ThreadStats::bump(&st.calls, 1);
     ThreadStats::bump(&st.usec, us);
     ThreadStats::bump(&ex.stats.commands_processed, 1);
+    if srv.latency.tracking.load(Relaxed) {
+        st.hist.record_us(us);
+    }
+    let lat_threshold = srv.hot.latency_monitor_threshold.load(Relaxed);
+    if lat_threshold > 0 && us / 1000 >= lat_threshold {
+        let event = if cmd.has(t::FAST) {
+            "fast-command"
+        } else {
+            "command"
+        };
+        srv.latency.add_sample(event, us / 1000);
+    }
     if let Some(e) = err {
         ThreadStats::bump(&st.failed, 1);
         ex.stats.count_error(e.code());
@@ -577,6 +599,7 @@ pub fn client_gone(srv: &Server, c: &mut ClientState) {
     }
     crate::cmd::pubsub::unsubscribe_all(srv, c);
     crate::cmd::tx::unwatch_all(srv, c);
+    srv.tracking.disable(c.id());
     if c.monitor {
         let mut m = srv.monitors.write();
         m.retain(|m| m.id != c.id());

@@ -9,9 +9,11 @@ pub mod blocking;
 pub mod client;
 pub mod cron;
 pub mod dispatch;
+pub mod latency;
 pub mod notify;
 pub mod pubsub;
 pub mod stats;
+pub mod tracking;
 pub mod worker;
 
 use parking_lot::{Mutex, RwLock};
@@ -155,6 +157,10 @@ pub struct Server {
     pub persist: crate::persist::State,
     /// ACL users, log and denial counters.
     pub acl: crate::security::acl::Acl,
+    /// Client-side caching: tracked keys and invalidation.
+    pub tracking: tracking::Tracking,
+    /// LATENCY events and the latency-tracking switch.
+    pub latency: latency::LatencyMonitor,
 }
 
 /// Maximum LRU clock value (24 bits), as in Redis.
@@ -202,6 +208,8 @@ impl Server {
             instantaneous: Mutex::new(cron::InstantMetrics::default()),
             persist: crate::persist::State::default(),
             acl: Default::default(),
+            tracking: tracking::Tracking::default(),
+            latency: latency::LatencyMonitor::new(cfg.get_bool("latency-tracking")),
             cfg,
         });
         srv.install_hooks();
@@ -294,6 +302,10 @@ impl Server {
             .hot
             .tcp_keepalive
             .store(v.parse().unwrap_or(300), Relaxed));
+        hook!("latency-tracking", |s, v| s
+            .latency
+            .tracking
+            .store(v == "yes", Relaxed));
         hook!("latency-monitor-threshold", |s, v| s
             .hot
             .latency_monitor_threshold

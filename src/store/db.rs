@@ -27,6 +27,12 @@ pub struct Effects {
     pub custom_prop: bool,
     /// Whether records must be collected (the AOF is on).
     pub recording: bool,
+    /// Modified keys to report to client-side caching (only while some client tracks).
+    pub invalidated: Vec<Vec<u8>>,
+    /// A database was flushed (tracking clients get a null invalidation).
+    pub flushed: bool,
+    /// Id of the client whose command this is (0: none), for tracking's NOLOOP.
+    pub origin: u64,
 }
 
 /// Keyspace access for one command.
@@ -464,6 +470,9 @@ impl<'a> Db<'a> {
 
     /// [`Db::touch`] for a key of another database.
     pub fn touch_in(&mut self, db: usize, key: &[u8]) {
+        if self.srv.tracking.active() && !self.loading {
+            self.fx.invalidated.push(key.to_vec());
+        }
         let hash = self.ks().hash(key);
         let d = self.shard_db_at(db, hash);
         if d.watchers.is_empty() {
@@ -570,6 +579,7 @@ impl<'a> Db<'a> {
 
     /// Empties database `db` (all shards locked). Watchers of keys that existed are touched.
     pub fn flush_db(&mut self, db: usize) -> usize {
+        self.fx.flushed = true;
         let mut removed = 0;
         for i in 0..super::SHARDS {
             let d = &mut self.locks.shard(i).dbs[db];
