@@ -959,7 +959,7 @@ fn blocking_commands_in_scripts() {
     // BLPOP/BRPOP/BLMOVE/BRPOPLPUSH are `noscript`; BLMPOP runs and does not block.
     assert_eq!(
         r.q(&["EVAL", "return redis.call('blpop', KEYS[1], 0)", "1", "k"]),
-        "-ERR This Redis command is not allowed from script script: 1, on @user_script:1."
+        "-ERR This Redis command is not allowed from script script: 4bec37c9115f995bf276f7704a7ed879c6c262a9, on @user_script:1."
     );
     assert_eq!(
         r.q(&[

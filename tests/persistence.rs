@@ -818,7 +818,7 @@ fn clients_get_loading_errors_while_the_dataset_loads() {
     assert_eq!(r.s("SAVE"), "+OK");
     kill(s);
     // 3000 keys x 1 ms: loading takes about 3 seconds.
-    let s = Server::start_in(&dir, &["--key-load-delay", "1000"]);
+    let s = Server::start_listening(&dir, &["--key-load-delay", "1000"]);
     let mut r = s.raw();
     assert_eq!(
         r.s("GET key:1"),
