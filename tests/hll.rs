@@ -540,3 +540,44 @@ fn estimates_against_exact_model() {
         assert_eq!(r.s("DEL u"), ":1");
     }
 }
+
+/// `keymiss` for missing keys read by PFCOUNT (one key or several) and by PFMERGE (the
+/// destination is read as a source first), `new` for created keys; the expected stream is
+/// what Redis 7 published for the same commands.
+#[test]
+fn keymiss_and_new_events() {
+    let s = Server::start();
+    let mut r = s.raw();
+    let mut sub = s.raw();
+    subscribe_keyevents(&mut r, &mut sub, "EAmn");
+    for (cmd, want) in [
+        ("PFCOUNT nokey13", ":0"),
+        ("PFCOUNT nokey14 nokey15", ":0"),
+        ("PFADD h a", ":1"),
+        ("PFMERGE m h nokey16", "+OK"),
+        ("PFMERGE h nokey17", "+OK"),
+        (
+            "PFDEBUG ENCODING nokey18",
+            "-ERR The specified key does not exist",
+        ),
+    ] {
+        assert_eq!(r.s(cmd), want, "{cmd}");
+    }
+    for want in [
+        "keymiss nokey13",
+        "keymiss nokey14",
+        "keymiss nokey15",
+        "new h",
+        "pfadd h",
+        "keymiss m",
+        "keymiss nokey16",
+        "new m",
+        "pfadd m",
+        "keymiss nokey17",
+        "pfadd h",
+    ] {
+        assert_eq!(next_event(&mut sub), want);
+    }
+    assert_eq!(r.s("PUBLISH __keyevent@0__:marker x"), ":1");
+    assert_eq!(next_event(&mut sub), "marker x");
+}

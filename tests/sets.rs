@@ -1411,3 +1411,65 @@ fn spop_rebuild_encodings() {
     assert_eq!(r.s("OBJECT ENCODING l"), "\"listpack\"");
     assert_eq!(r.s("SCARD l"), ":2");
 }
+
+/// `keymiss` (reads of missing keys, as Redis's lookupKeyRead: read-only commands and the
+/// sources of the STORE forms, repeated keys included; not SPOP/SREM/SMOVE) and `new` (every
+/// key created). The expected stream is what Redis 7 published for the same commands.
+#[test]
+fn keymiss_and_new_events() {
+    let s = Server::start();
+    let mut r = s.raw();
+    let mut sub = s.raw();
+    subscribe_keyevents(&mut r, &mut sub, "EAmn");
+    for cmd in [
+        "SMEMBERS nokey",
+        "SPOP nokey",
+        "SPOP nokey 2",
+        "SREM nokey a",
+        "SADD s a b",
+        "SINTERSTORE d nokey1 s nokey1",
+        "SUNIONSTORE d s nokey2",
+        "SDIFFSTORE d2 nokey3 s",
+        "SMOVE nokey4 s a",
+        "SMOVE s nokey5 a",
+        "SINTER s nokey6",
+        "SINTERCARD 2 nokey7 s",
+        "SRANDMEMBER nokey8",
+        "SSCAN nokey9 0",
+        "SISMEMBER nokey10 a",
+        "SMISMEMBER nokey11 a",
+        "SCARD nokey12",
+        "SDIFF s nokey19 nokey19",
+    ] {
+        let reply = r.s(cmd);
+        assert!(!reply.starts_with('-'), "{cmd}: {reply}");
+    }
+    let expected = [
+        "keymiss nokey",
+        "new s",
+        "sadd s",
+        "keymiss nokey1",
+        "keymiss nokey1",
+        "keymiss nokey2",
+        "new d",
+        "sunionstore d",
+        "keymiss nokey3",
+        "srem s",
+        "new nokey5",
+        "sadd nokey5",
+        "keymiss nokey6",
+        "keymiss nokey7",
+        "keymiss nokey8",
+        "keymiss nokey9",
+        "keymiss nokey10",
+        "keymiss nokey11",
+        "keymiss nokey12",
+        "keymiss nokey19",
+        "keymiss nokey19",
+    ];
+    for want in expected {
+        assert_eq!(next_event(&mut sub), want);
+    }
+    assert_eq!(r.s("PUBLISH __keyevent@0__:marker x"), ":1");
+    assert_eq!(next_event(&mut sub), "marker x");
+}
