@@ -581,3 +581,36 @@ fn keymiss_and_new_events() {
     assert_eq!(r.s("PUBLISH __keyevent@0__:marker x"), ":1");
     assert_eq!(next_event(&mut sub), "marker x");
 }
+
+/// The AOF replays HyperLogLog writes to the same bytes: PFADD, PFMERGE, PFDEBUG TODENSE,
+/// and PFCOUNT when it refreshed the cached estimate (Redis propagates that too).
+#[test]
+fn aof_replay_gives_identical_values() {
+    let dir = std::env::temp_dir().join(format!("pilgrim-hll-aof-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let extra = ["--appendonly", "yes"];
+    let mut s = Server::start_in(&dir, &extra);
+    let mut r = s.raw();
+    wait_until("loaded", || r.s("PING") == "+PONG");
+    pfadd_range(&mut r, "a", 0, 2000, |i| format!("a{i}"));
+    pfadd_range(&mut r, "b", 0, 50, |i| format!("b{i}"));
+    let card = r.cmd(&["PFCOUNT", "a"]).as_int();
+    assert!((1950..=2050).contains(&card), "{card}");
+    assert_eq!(r.s("PFMERGE m a b"), "+OK");
+    assert_eq!(r.s("PFDEBUG TODENSE b"), ":1");
+    let keys = ["a", "b", "m"];
+    let before: Vec<Vec<u8>> = keys
+        .iter()
+        .map(|k| r.cmd(&["GET", k]).as_bytes().to_vec())
+        .collect();
+    s.kill9();
+    std::mem::forget(s);
+    let s = Server::start_in(&dir, &extra);
+    let mut r = s.raw();
+    wait_until("loaded", || r.s("PING") == "+PONG");
+    for (k, v) in keys.iter().zip(&before) {
+        assert_eq!(r.cmd(&["GET", k]).as_bytes(), &v[..], "{k}");
+    }
+    assert_eq!(r.s("PFDEBUG ENCODING b"), "+dense");
+}

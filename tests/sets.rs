@@ -1473,3 +1473,50 @@ fn keymiss_and_new_events() {
     assert_eq!(r.s("PUBLISH __keyevent@0__:marker x"), ":1");
     assert_eq!(next_event(&mut sub), "marker x");
 }
+
+/// SPOP is not deterministic, so the AOF records what it did: SREM of the popped members (in
+/// batches), or DEL when the whole set went. Replaying the file rebuilds the same sets.
+#[test]
+fn aof_replays_spop_as_srem() {
+    let dir = std::env::temp_dir().join(format!("pilgrim-sets-aof-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let extra = ["--appendonly", "yes"];
+    let mut s = Server::start_in(&dir, &extra);
+    let mut r = s.raw();
+    wait_until("loaded", || r.s("PING") == "+PONG");
+    let members: Vec<String> = (0..3000).map(|i| format!("m{i}")).collect();
+    fill(&mut r, "big", &members);
+    assert!(r.s("SPOP big").starts_with('"'));
+    assert_eq!(r.cmd(&["SPOP", "big", "3"]).items().len(), 3);
+    // More than one propagation batch (1024 members per SREM).
+    assert_eq!(r.cmd(&["SPOP", "big", "2500"]).items().len(), 2500);
+    assert_eq!(r.s("SADD ints 1 2 3 4 5 6"), ":6");
+    assert_eq!(r.cmd(&["SPOP", "ints", "5"]).items().len(), 5);
+    assert_eq!(r.s("SADD gone a b"), ":2");
+    assert_eq!(r.cmd(&["SPOP", "gone", "10"]).items().len(), 2);
+    assert_eq!(r.s("SADD one x"), ":1");
+    assert_eq!(r.s("SPOP one"), "\"x\"");
+    assert_eq!(r.s("SMOVE ints moved 7"), ":0");
+    assert_eq!(r.s("SUNIONSTORE u big ints"), ":497");
+    let before_big = members_of(&mut r, "big");
+    let before_ints = members_of(&mut r, "ints");
+    assert_eq!(before_big.len(), 496);
+    let incr = std::fs::read(dir.join("appendonlydir/appendonly.aof.1.incr.aof")).unwrap();
+    let text = String::from_utf8_lossy(&incr);
+    assert!(
+        !text.contains("SPOP") && !text.contains("spop"),
+        "SPOP recorded as itself"
+    );
+    assert!(text.contains("SREM"));
+    assert!(text.contains("DEL"));
+    s.kill9();
+    std::mem::forget(s);
+    let s = Server::start_in(&dir, &extra);
+    let mut r = s.raw();
+    wait_until("loaded", || r.s("PING") == "+PONG");
+    assert_eq!(members_of(&mut r, "big"), before_big);
+    assert_eq!(members_of(&mut r, "ints"), before_ints);
+    assert_eq!(r.s("SCARD u"), ":497");
+    assert_eq!(r.s("EXISTS gone one"), ":0");
+}
