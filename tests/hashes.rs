@@ -879,7 +879,7 @@ fn hdel_in_hscan_order() {
         let n: i64 = del.query(&mut c).unwrap();
         assert_eq!(n, chunk.len() as i64);
         let left = N - (i + 1) * 500;
-        if left % 10_000 == 0 && left > 0 {
+        if left.is_multiple_of(10_000) && left > 0 {
             assert_eq!(r.s("HLEN h"), format!(":{left}"));
             let f = String::from_utf8(order[N - 1].clone()).unwrap();
             assert_eq!(r.q(&["HGET", "h", &f]), "\"v\"");
