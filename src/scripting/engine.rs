@@ -117,6 +117,9 @@ pub struct Run<'r, 'c, 'a> {
     pub name: String,
 }
 
+/// A FUNCTION (not an EVAL script) is running: -BUSY names FUNCTION KILL.
+pub static FUNCTION_RUNNING: AtomicBool = AtomicBool::new(false);
+
 thread_local! {
     static CURRENT: Cell<*mut c_void> = const { Cell::new(std::ptr::null_mut()) };
     static KILLED: Cell<bool> = const { Cell::new(false) };
@@ -800,6 +803,7 @@ pub fn run_script(
     });
     engine.wrote.store(false, Relaxed);
     srv.script_kill.store(false, Relaxed);
+    FUNCTION_RUNNING.store(!is_eval, Relaxed);
     srv.script_busy_since
         .store((srv.started.elapsed().as_millis() as u64).max(1), Release);
     let saved_db = ctx.client.db;
@@ -821,6 +825,7 @@ pub fn run_script(
     let resp = run.resp;
     let ctx = run.ctx;
     srv.script_busy_since.store(0, Release);
+    FUNCTION_RUNNING.store(false, Relaxed);
     srv.script_kill.store(false, Relaxed);
     *engine.running.lock() = None;
     engine.wrote.store(false, Relaxed);
