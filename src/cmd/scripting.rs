@@ -51,7 +51,8 @@ pub static COMMANDS: &[Command] = &[
             "Depends on the script that is executed.",
             "Executes a server-side Lua script.",
         )
-        .syntax("script numkeys [key [key ...]] [arg [arg ...]]"),
+        .syntax("script numkeys [key [key ...]] [arg [arg ...]]")
+        .compat("While a script runs past busy-reply-threshold, clients on other worker threads get -BUSY; clients on the worker running the script (and new connections, if that worker is the acceptor) wait until it ends or is killed."),
     Command::new("evalsha", -3, evalsha)
         .flags(EVAL_FLAGS)
         .acl(SCRIPTING)
@@ -95,7 +96,8 @@ pub static COMMANDS: &[Command] = &[
             "Depends on the function that is executed.",
             "Invokes a function.",
         )
-        .syntax("function numkeys [key [key ...]] [arg [arg ...]]"),
+        .syntax("function numkeys [key [key ...]] [arg [arg ...]]")
+        .compat("While a script runs past busy-reply-threshold, clients on other worker threads get -BUSY; clients on the worker running the script (and new connections, if that worker is the acceptor) wait until it ends or is killed."),
     Command::new("fcall_ro", -3, fcall_ro)
         .flags(EVAL_RO_FLAGS)
         .acl(SCRIPTING)
@@ -115,6 +117,7 @@ pub static COMMANDS: &[Command] = &[
     ),
     Command::container("function", -2, FUNCTION_SUBS)
         .acl(SLOW)
+        .compat("FUNCTION DUMP payloads are uncompressed RDB (RESTORE also reads Redis's LZF-compressed ones). At load time library code sees the full API (redis.call fails with an error rather than being absent).")
         .doc(
             "scripting",
             "7.0.0",
