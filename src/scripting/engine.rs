@@ -831,8 +831,8 @@ pub fn run_script(
     engine.wrote.store(false, Relaxed);
     ctx.client.db = saved_db;
     ctx.db.index = saved_index;
-    // Wrap the script's effects in MULTI/EXEC.
-    if ctx.db.fx.records.len() > records_before + 1 {
+    // Wrap the script's effects in MULTI/EXEC (inside EXEC the transaction already wraps them).
+    if ctx.mode & crate::cmd::ctx::IN_MULTI == 0 && ctx.db.fx.records.len() > records_before + 1 {
         let db = ctx.db.fx.records[records_before].0;
         ctx.db
             .fx
