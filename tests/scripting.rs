@@ -828,3 +828,74 @@ fn command_info_and_getkeys() {
     assert!(info.contains("noscript"), "{info}");
     assert!(info.contains("@scripting"), "{info}");
 }
+
+#[test]
+fn oom_rules_for_scripts() {
+    let s = Server::start();
+    let mut r = s.raw();
+    r.s("SET big xxxxxxxxxxxxxxxxxxxxxxxxxxxx");
+    r.s("CONFIG SET maxmemory 1");
+    let script = "return redis.call('set','x','y')";
+    assert_eq!(
+        ev(&mut r, script),
+        format!(
+            "-OOM command not allowed when used memory > 'maxmemory'. script: {}, on @user_script:1.",
+            sha1_hex(script)
+        )
+    );
+    // A shebang script that may write is refused before it runs, unless allow-oom.
+    assert_eq!(
+        ev(&mut r, "#!lua\nreturn redis.call('set','x','y')"),
+        "-OOM command not allowed when used memory > 'maxmemory'."
+    );
+    assert_eq!(
+        ev(
+            &mut r,
+            "#!lua flags=allow-oom\nreturn redis.call('set','x','y')"
+        ),
+        "+OK"
+    );
+    assert_eq!(
+        ev(
+            &mut r,
+            "#!lua flags=no-writes\nreturn redis.call('get','big')"
+        ),
+        "\"xxxxxxxxxxxxxxxxxxxxxxxxxxxx\""
+    );
+    // Reads and non-denyoom writes still work.
+    assert_eq!(
+        ev(&mut r, "return redis.call('get','big')"),
+        "\"xxxxxxxxxxxxxxxxxxxxxxxxxxxx\""
+    );
+    assert_eq!(ev(&mut r, "return redis.call('del','x')"), ":1");
+    r.s("CONFIG SET maxmemory 0");
+    assert_eq!(ev(&mut r, script), "+OK");
+}
+
+#[test]
+fn noscript_commands_are_refused() {
+    let s = Server::start();
+    let mut r = s.raw();
+    for cmd in [
+        "'subscribe', 'x'",
+        "'watch', 'x'",
+        "'exec'",
+        "'monitor'",
+        "'script', 'flush'",
+    ] {
+        let script = format!("return redis.pcall({cmd})");
+        let out = ev(&mut r, &script);
+        assert_eq!(
+            out, "-ERR This Redis command is not allowed from script",
+            "{cmd}"
+        );
+    }
+    assert_eq!(
+        ev(&mut r, "return redis.pcall('function', 'list')"),
+        "-ERR This Redis command is not allowed from script"
+    );
+    assert_eq!(
+        ev(&mut r, "return redis.pcall('fcall', 'f', '0')"),
+        "-ERR This Redis command is not allowed from script"
+    );
+}
