@@ -899,3 +899,33 @@ fn noscript_commands_are_refused() {
         "-ERR This Redis command is not allowed from script"
     );
 }
+
+#[test]
+fn script_writes_wake_blocked_clients() {
+    let s = Server::start();
+    let mut a = s.raw();
+    let mut b = s.raw();
+    b.send_cmd(&["XREAD", "BLOCK", "0", "STREAMS", "st", "$"]);
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let info = a.cmd(&["INFO", "clients"]);
+        if String::from_utf8_lossy(info.as_bytes()).contains("blocked_clients:1\r\n") {
+            break;
+        }
+        assert!(Instant::now() < deadline, "never blocked");
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    assert_eq!(
+        a.q(&[
+            "EVAL",
+            "return redis.call('xadd', KEYS[1], '5-1', 'f', 'v')",
+            "1",
+            "st"
+        ]),
+        "\"5-1\""
+    );
+    assert_eq!(
+        b.read().to_string(),
+        "[[\"st\", [[\"5-1\", [\"f\", \"v\"]]]]]"
+    );
+}
