@@ -671,6 +671,21 @@ fn script_kill_and_busy() {
     assert_eq!(a.s("SCRIPT KILL"), "+OK");
     assert!(b.read().to_string().contains("Script killed by user"));
 
+    // Nor can a coroutine escape the kill check.
+    b.send_cmd(&[
+        "EVAL",
+        "coroutine.wrap(function() local i = 0 while true do i = i + 1 end end)()",
+        "0",
+    ]);
+    loop {
+        if a.s("PING").starts_with("-BUSY") {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    assert_eq!(a.s("SCRIPT KILL"), "+OK");
+    assert!(b.read().to_string().contains("Script killed by user"));
+
     // A script that wrote cannot be killed.
     b.send_cmd(&[
         "EVAL",

@@ -25,7 +25,7 @@ use std::sync::atomic::Ordering::*;
 use std::sync::atomic::{AtomicBool, AtomicU64};
 use std::time::Instant;
 
-use mlua::{Function, HookTriggers, Lua, LuaOptions, MultiValue, Table, Value, VmState, ffi};
+use mlua::{Function, Lua, LuaOptions, MultiValue, Table, Value, ffi};
 use parking_lot::Mutex;
 
 use super::convert;
@@ -595,25 +595,42 @@ pub fn new_state(extra: impl FnOnce(&Lua, &Table) -> mlua::Result<()>) -> mlua::
     let protected = unsafe { lua.create_c_function(protected_call)? };
     lua.set_named_registry_value("pilgrim.protected", protected)?;
     lualibs::sandbox(&lua)?;
-    lua.set_hook(
-        HookTriggers::new().every_nth_instruction(100_000),
-        |_lua, _dbg| {
-            if super::functions::load_timed_out() {
-                return Err(mlua::Error::runtime("FUNCTION LOAD timeout"));
-            }
-            // SAFETY: used within the hook only.
-            if let Some(run) = unsafe { current() } {
-                let srv = run.ctx.srv;
-                if run.killed || srv.script_kill.load(Relaxed) || srv.shutdown.load(Relaxed) {
-                    run.killed = true;
-                    KILLED.with(|k| k.set(true));
-                    return Err(mlua::Error::runtime("Script killed by user"));
-                }
-            }
-            Ok(VmState::Continue)
-        },
-    )?;
+    // A raw count hook rather than mlua's: Lua 5.1 copies it into every coroutine the script
+    // creates, so a loop inside a coroutine is interruptible too.
+    // SAFETY: installs a C hook function on the main state; it takes no arguments.
+    unsafe {
+        lua.exec_raw::<()>((), |state| {
+            ffi::lua_sethook(state, Some(count_hook), ffi::LUA_MASKCOUNT, 100_000);
+        })?;
+    }
     Ok(lua)
+}
+
+/// Whether the running script (or FUNCTION LOAD) must stop now, and with what message.
+fn hook_verdict() -> Option<&'static std::ffi::CStr> {
+    if super::functions::load_timed_out() {
+        return Some(c"FUNCTION LOAD timeout");
+    }
+    // SAFETY: used within the hook only.
+    let run = unsafe { current() }?;
+    let srv = run.ctx.srv;
+    if run.killed || srv.script_kill.load(Relaxed) || srv.shutdown.load(Relaxed) {
+        run.killed = true;
+        KILLED.with(|k| k.set(true));
+        return Some(c"Script killed by user");
+    }
+    None
+}
+
+/// The count hook: raises an error when the script must stop.
+unsafe extern "C-unwind" fn count_hook(state: *mut ffi::lua_State, _ar: *mut ffi::lua_Debug) {
+    if let Some(msg) = hook_verdict() {
+        // SAFETY: a hook may raise; nothing with a destructor is alive here.
+        unsafe {
+            ffi::lua_pushstring(state, msg.as_ptr());
+            ffi::lua_error(state);
+        }
+    }
 }
 
 /// Runs `func(args...)` protected. Ok(value) or Err(error value).
