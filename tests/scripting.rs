@@ -944,3 +944,28 @@ fn script_writes_wake_blocked_clients() {
         "[[\"st\", [[\"5-1\", [\"f\", \"v\"]]]]]"
     );
 }
+
+#[test]
+fn info_memory_counts_scripts_and_functions() {
+    let s = Server::start();
+    let mut r = s.raw();
+    let info =
+        |r: &mut Raw| String::from_utf8_lossy(r.cmd(&["INFO", "memory"]).as_bytes()).into_owned();
+    assert!(info(&mut r).contains("number_of_cached_scripts:0\r\n"));
+    sha(&mut r, "return 1");
+    ev(&mut r, "return 2");
+    let text = info(&mut r);
+    assert!(text.contains("number_of_cached_scripts:2\r\n"), "{text}");
+    assert_eq!(
+        r.q(&["FUNCTION", "LOAD", "#!lua name=l\nredis.register_function('a', function() return 1 end)\nredis.register_function('b', function() return 1 end)"]),
+        "\"l\""
+    );
+    let text = info(&mut r);
+    assert!(text.contains("number_of_functions:2\r\n"), "{text}");
+    assert!(text.contains("number_of_libraries:1\r\n"), "{text}");
+    r.s("SCRIPT FLUSH");
+    r.s("FUNCTION FLUSH");
+    let text = info(&mut r);
+    assert!(text.contains("number_of_cached_scripts:0\r\n"), "{text}");
+    assert!(text.contains("number_of_functions:0\r\n"), "{text}");
+}
