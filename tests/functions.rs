@@ -401,10 +401,9 @@ fn stats_help_and_kill() {
     );
     assert_eq!(a.s("PING"), "+PONG");
     b.send_cmd(&["FCALL_RO", "spin_ro", "0"]);
-    loop {
-        if a.s("PING").starts_with("-BUSY") {
-            break;
-        }
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while !a.s("PING").starts_with("-BUSY") {
+        assert!(Instant::now() < deadline, "never busy");
         std::thread::sleep(Duration::from_millis(20));
     }
     assert_eq!(a.s("FUNCTION KILL"), "+OK");
