@@ -958,3 +958,25 @@ fn info_memory_counts_scripts_and_functions() {
     assert!(text.contains("number_of_cached_scripts:0\r\n"), "{text}");
     assert!(text.contains("number_of_functions:0\r\n"), "{text}");
 }
+
+#[test]
+fn redis_crate_script_helper() {
+    // The client library's Script type tries EVALSHA, and on NOSCRIPT falls back to EVAL.
+    let s = Server::start();
+    let mut con = s.conn();
+    let script = redis::Script::new("return redis.call('set', KEYS[1], ARGV[1])");
+    let res: String = script.key("lib").arg("val").invoke(&mut con).unwrap();
+    assert_eq!(res, "OK");
+    let v: String = redis::cmd("GET").arg("lib").query(&mut con).unwrap();
+    assert_eq!(v, "val");
+    let _: () = redis::cmd("SCRIPT").arg("FLUSH").query(&mut con).unwrap();
+    let res: String = script.key("lib").arg("again").invoke(&mut con).unwrap();
+    assert_eq!(res, "OK");
+    let n: i64 = redis::Script::new("return #KEYS + #ARGV")
+        .key("a")
+        .key("b")
+        .arg(1)
+        .invoke(&mut con)
+        .unwrap();
+    assert_eq!(n, 3);
+}
