@@ -1,4 +1,6 @@
 #!/usr/bin/env bash
+# (Named frameworks-smoke.sh so it does not collide with the fuller scripts/frameworks.sh of the
+# frameworks work; this one is the scripting branch's quick check.)
 # Runs a tiny job workload of real job-queue frameworks against a Pilgrim server:
 # Celery, RQ and Dramatiq (Python, installed with pip into a venv) and BullMQ (Node, npm).
 # Everything is installed into a scratch directory (default /tmp/pilgrim-frameworks, or $1).
