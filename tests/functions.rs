@@ -372,6 +372,12 @@ fn stats_help_and_kill() {
         assert!(Instant::now() < deadline, "never busy");
         std::thread::sleep(Duration::from_millis(20));
     }
+    assert_eq!(
+        a.s("GET x"),
+        "-BUSY Redis is busy running a function. You can only call FUNCTION KILL or SHUTDOWN NOSAVE."
+    );
+    // Registry commands give up with -BUSY instead of waiting for the function.
+    assert!(a.s("FUNCTION LIST").starts_with("-BUSY"));
     let stats = a.s("FUNCTION STATS");
     assert!(
         stats.starts_with("[\"running_script\", [\"name\", \"spin\", \"command\", [\"FCALL\", \"spin\", \"0\"], \"duration_ms\", :"),
@@ -395,10 +401,9 @@ fn stats_help_and_kill() {
     );
     assert_eq!(a.s("PING"), "+PONG");
     b.send_cmd(&["FCALL_RO", "spin_ro", "0"]);
-    loop {
-        if a.s("PING").starts_with("-BUSY") {
-            break;
-        }
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while !a.s("PING").starts_with("-BUSY") {
+        assert!(Instant::now() < deadline, "never busy");
         std::thread::sleep(Duration::from_millis(20));
     }
     assert_eq!(a.s("FUNCTION KILL"), "+OK");

@@ -22,6 +22,15 @@ fn sha1_hex(script: &str) -> String {
     d.iter().map(|b| format!("{b:02x}")).collect()
 }
 
+/// Polls with PING until the server reports a busy script (at most 10 s).
+fn wait_busy(a: &mut Raw) {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while !a.s("PING").starts_with("-BUSY") {
+        assert!(Instant::now() < deadline, "the script never became busy");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
 fn hello3(r: &mut Raw) {
     let f = r.cmd(&["HELLO", "3"]);
     assert!(matches!(f, Frame::Map(_)), "{f}");
@@ -662,27 +671,27 @@ fn script_kill_and_busy() {
         "while true do pcall(function() local i = 0 while true do i = i + 1 end end) end",
         "0",
     ]);
-    loop {
-        if a.s("PING").starts_with("-BUSY") {
-            break;
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    }
+    wait_busy(&mut a);
+    assert_eq!(a.s("SCRIPT KILL"), "+OK");
+    assert!(b.read().to_string().contains("Script killed by user"));
+
+    // Nor can a coroutine escape the kill check.
+    b.send_cmd(&[
+        "EVAL",
+        "coroutine.wrap(function() local i = 0 while true do i = i + 1 end end)()",
+        "0",
+    ]);
+    wait_busy(&mut a);
     assert_eq!(a.s("SCRIPT KILL"), "+OK");
     assert!(b.read().to_string().contains("Script killed by user"));
 
     // A script that wrote cannot be killed.
     b.send_cmd(&[
         "EVAL",
-        "redis.call('set','w','1') local t = 0 while t < 40000000 do t = t + 1 end return 'done'",
+        "redis.call('set','w','1') local t0 = tonumber(redis.call('time')[1]) while tonumber(redis.call('time')[1]) - t0 < 3 do end return 'done'",
         "0",
     ]);
-    loop {
-        if a.s("PING").starts_with("-BUSY") {
-            break;
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    }
+    wait_busy(&mut a);
     assert_eq!(
         a.s("SCRIPT KILL"),
         "-UNKILLABLE Sorry the script already executed write commands against the dataset. You can either wait the script termination or kill the server in a hard way using the SHUTDOWN NOSAVE command."
@@ -699,12 +708,7 @@ fn shutdown_nosave_while_busy() {
     assert_eq!(a.s("PING"), "+PONG");
     assert_eq!(b.s("PING"), "+PONG");
     b.send_cmd(&["EVAL", "redis.call('set','x','1') while true do end", "0"]);
-    loop {
-        if a.s("PING").starts_with("-BUSY") {
-            break;
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    }
+    wait_busy(&mut a);
     a.send_cmd(&["SHUTDOWN", "NOSAVE"]);
     assert!(
         s.wait_exit(Duration::from_secs(20)).is_some(),
@@ -827,4 +831,152 @@ fn command_info_and_getkeys() {
     let info = r.q(&["COMMAND", "INFO", "eval"]);
     assert!(info.contains("noscript"), "{info}");
     assert!(info.contains("@scripting"), "{info}");
+}
+
+#[test]
+fn oom_rules_for_scripts() {
+    let s = Server::start();
+    let mut r = s.raw();
+    r.s("SET big xxxxxxxxxxxxxxxxxxxxxxxxxxxx");
+    r.s("CONFIG SET maxmemory 1");
+    let script = "return redis.call('set','x','y')";
+    assert_eq!(
+        ev(&mut r, script),
+        format!(
+            "-OOM command not allowed when used memory > 'maxmemory'. script: {}, on @user_script:1.",
+            sha1_hex(script)
+        )
+    );
+    // A shebang script that may write is refused before it runs, unless allow-oom.
+    assert_eq!(
+        ev(&mut r, "#!lua\nreturn redis.call('set','x','y')"),
+        "-OOM command not allowed when used memory > 'maxmemory'."
+    );
+    assert_eq!(
+        ev(
+            &mut r,
+            "#!lua flags=allow-oom\nreturn redis.call('set','x','y')"
+        ),
+        "+OK"
+    );
+    assert_eq!(
+        ev(
+            &mut r,
+            "#!lua flags=no-writes\nreturn redis.call('get','big')"
+        ),
+        "\"xxxxxxxxxxxxxxxxxxxxxxxxxxxx\""
+    );
+    // Reads and non-denyoom writes still work.
+    assert_eq!(
+        ev(&mut r, "return redis.call('get','big')"),
+        "\"xxxxxxxxxxxxxxxxxxxxxxxxxxxx\""
+    );
+    assert_eq!(ev(&mut r, "return redis.call('del','x')"), ":1");
+    r.s("CONFIG SET maxmemory 0");
+    assert_eq!(ev(&mut r, script), "+OK");
+}
+
+#[test]
+fn noscript_commands_are_refused() {
+    let s = Server::start();
+    let mut r = s.raw();
+    for cmd in [
+        "'subscribe', 'x'",
+        "'watch', 'x'",
+        "'exec'",
+        "'monitor'",
+        "'script', 'flush'",
+    ] {
+        let script = format!("return redis.pcall({cmd})");
+        let out = ev(&mut r, &script);
+        assert_eq!(
+            out, "-ERR This Redis command is not allowed from script",
+            "{cmd}"
+        );
+    }
+    assert_eq!(
+        ev(&mut r, "return redis.pcall('function', 'list')"),
+        "-ERR This Redis command is not allowed from script"
+    );
+    assert_eq!(
+        ev(&mut r, "return redis.pcall('fcall', 'f', '0')"),
+        "-ERR This Redis command is not allowed from script"
+    );
+}
+
+#[test]
+fn script_writes_wake_blocked_clients() {
+    let s = Server::start();
+    let mut a = s.raw();
+    let mut b = s.raw();
+    b.send_cmd(&["XREAD", "BLOCK", "0", "STREAMS", "st", "$"]);
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let info = a.cmd(&["INFO", "clients"]);
+        if String::from_utf8_lossy(info.as_bytes()).contains("blocked_clients:1\r\n") {
+            break;
+        }
+        assert!(Instant::now() < deadline, "never blocked");
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    assert_eq!(
+        a.q(&[
+            "EVAL",
+            "return redis.call('xadd', KEYS[1], '5-1', 'f', 'v')",
+            "1",
+            "st"
+        ]),
+        "\"5-1\""
+    );
+    assert_eq!(
+        b.read().to_string(),
+        "[[\"st\", [[\"5-1\", [\"f\", \"v\"]]]]]"
+    );
+}
+
+#[test]
+fn info_memory_counts_scripts_and_functions() {
+    let s = Server::start();
+    let mut r = s.raw();
+    let info =
+        |r: &mut Raw| String::from_utf8_lossy(r.cmd(&["INFO", "memory"]).as_bytes()).into_owned();
+    assert!(info(&mut r).contains("number_of_cached_scripts:0\r\n"));
+    sha(&mut r, "return 1");
+    ev(&mut r, "return 2");
+    let text = info(&mut r);
+    assert!(text.contains("number_of_cached_scripts:2\r\n"), "{text}");
+    assert_eq!(
+        r.q(&["FUNCTION", "LOAD", "#!lua name=l\nredis.register_function('a', function() return 1 end)\nredis.register_function('b', function() return 1 end)"]),
+        "\"l\""
+    );
+    let text = info(&mut r);
+    assert!(text.contains("number_of_functions:2\r\n"), "{text}");
+    assert!(text.contains("number_of_libraries:1\r\n"), "{text}");
+    r.s("SCRIPT FLUSH");
+    r.s("FUNCTION FLUSH");
+    let text = info(&mut r);
+    assert!(text.contains("number_of_cached_scripts:0\r\n"), "{text}");
+    assert!(text.contains("number_of_functions:0\r\n"), "{text}");
+}
+
+#[test]
+fn redis_crate_script_helper() {
+    // The client library's Script type tries EVALSHA, and on NOSCRIPT falls back to EVAL.
+    let s = Server::start();
+    let mut con = s.conn();
+    let script = redis::Script::new("return redis.call('set', KEYS[1], ARGV[1])");
+    let res: String = script.key("lib").arg("val").invoke(&mut con).unwrap();
+    assert_eq!(res, "OK");
+    let v: String = redis::cmd("GET").arg("lib").query(&mut con).unwrap();
+    assert_eq!(v, "val");
+    let _: () = redis::cmd("SCRIPT").arg("FLUSH").query(&mut con).unwrap();
+    let res: String = script.key("lib").arg("again").invoke(&mut con).unwrap();
+    assert_eq!(res, "OK");
+    let n: i64 = redis::Script::new("return #KEYS + #ARGV")
+        .key("a")
+        .key("b")
+        .arg(1)
+        .invoke(&mut con)
+        .unwrap();
+    assert_eq!(n, 3);
 }

@@ -51,7 +51,8 @@ pub static COMMANDS: &[Command] = &[
             "Depends on the script that is executed.",
             "Executes a server-side Lua script.",
         )
-        .syntax("script numkeys [key [key ...]] [arg [arg ...]]"),
+        .syntax("script numkeys [key [key ...]] [arg [arg ...]]")
+        .compat("While a script runs past busy-reply-threshold, clients on other worker threads get -BUSY; clients on the worker running the script (and new connections, if that worker is the acceptor) wait until it ends or is killed."),
     Command::new("evalsha", -3, evalsha)
         .flags(EVAL_FLAGS)
         .acl(SCRIPTING)
@@ -95,7 +96,8 @@ pub static COMMANDS: &[Command] = &[
             "Depends on the function that is executed.",
             "Invokes a function.",
         )
-        .syntax("function numkeys [key [key ...]] [arg [arg ...]]"),
+        .syntax("function numkeys [key [key ...]] [arg [arg ...]]")
+        .compat("While a script runs past busy-reply-threshold, clients on other worker threads get -BUSY; clients on the worker running the script (and new connections, if that worker is the acceptor) wait until it ends or is killed."),
     Command::new("fcall_ro", -3, fcall_ro)
         .flags(EVAL_RO_FLAGS)
         .acl(SCRIPTING)
@@ -115,6 +117,7 @@ pub static COMMANDS: &[Command] = &[
     ),
     Command::container("function", -2, FUNCTION_SUBS)
         .acl(SLOW)
+        .compat("FUNCTION DUMP payloads are uncompressed RDB (RESTORE also reads Redis's LZF-compressed ones). At load time library code sees the full API (redis.call fails with an error rather than being absent).")
         .doc(
             "scripting",
             "7.0.0",
@@ -253,6 +256,22 @@ static FUNCTION_SUBS: &[Command] = &[
         ]),
 ];
 
+/// Takes a registry lock held by a running script, giving up with -BUSY once the script is
+/// busy (instead of stalling this worker for the script's whole run).
+fn lock_busy<'m, T>(
+    srv: &crate::server::Server,
+    m: &'m parking_lot::Mutex<T>,
+) -> Result<parking_lot::MutexGuard<'m, T>, Error> {
+    loop {
+        if let Some(g) = m.try_lock_for(std::time::Duration::from_millis(20)) {
+            return Ok(g);
+        }
+        if crate::server::dispatch::script_busy(srv) {
+            return Err(crate::server::dispatch::busy_error());
+        }
+    }
+}
+
 /// Parses numkeys and splits the rest into keys and arguments.
 type KeysArgs<'c> = (Vec<&'c [u8]>, Vec<&'c [u8]>);
 
@@ -292,7 +311,7 @@ fn noscript() -> Error {
 fn eval_generic(ctx: &mut Ctx, by_sha: bool, ro: bool) -> CmdResult {
     let (keys, argv) = keys_and_args(ctx)?;
     let srv = ctx.srv;
-    let mut guard = srv.scripting.eval.lock();
+    let mut guard = lock_busy(srv, &srv.scripting.eval)?;
     if guard.is_none() {
         *guard = Some(EvalVm::new().map_err(|e| Error::err(format!("Lua error: {e}")))?);
     }
@@ -323,7 +342,7 @@ fn eval_generic(ctx: &mut Ctx, by_sha: bool, ro: bool) -> CmdResult {
 }
 
 fn script_exists(ctx: &mut Ctx) -> CmdResult {
-    let guard = ctx.srv.scripting.eval.lock();
+    let guard = lock_busy(ctx.srv, &ctx.srv.scripting.eval)?;
     let n = ctx.argc() - 2;
     let found: Vec<bool> = (2..ctx.argc())
         .map(|i| {
@@ -353,14 +372,14 @@ fn flush_mode(ctx: &Ctx, what: &str) -> Result<(), Error> {
 
 fn script_flush(ctx: &mut Ctx) -> CmdResult {
     flush_mode(ctx, "SCRIPT FLUSH only support SYNC|ASYNC option")?;
-    *ctx.srv.scripting.eval.lock() = None;
+    *lock_busy(ctx.srv, &ctx.srv.scripting.eval)? = None;
     ctx.srv.scripting.cached.store(0, Relaxed);
     ctx.ok()
 }
 
 fn script_load(ctx: &mut Ctx) -> CmdResult {
     let srv = ctx.srv;
-    let mut guard = srv.scripting.eval.lock();
+    let mut guard = lock_busy(srv, &srv.scripting.eval)?;
     if guard.is_none() {
         *guard = Some(EvalVm::new().map_err(|e| Error::err(format!("Lua error: {e}")))?);
     }
@@ -497,7 +516,7 @@ fn fcall_ro(ctx: &mut Ctx) -> CmdResult {
 
 fn fcall_generic(ctx: &mut Ctx, ro: bool) -> CmdResult {
     let srv = ctx.srv;
-    let guard = srv.scripting.functions.lock();
+    let guard = lock_busy(srv, &srv.scripting.functions)?;
     let name = String::from_utf8_lossy(ctx.arg(1)).into_owned();
     let Some(def) = guard.functions.get(&name.to_ascii_lowercase()) else {
         return Err(Error::err("Function not found"));
@@ -534,7 +553,7 @@ fn function_load(ctx: &mut Ctx) -> CmdResult {
         i += 1;
     }
     let code = ctx.arg(ctx.argc() - 1);
-    let name = ctx.srv.scripting.functions.lock().load(code, replace)?;
+    let name = lock_busy(ctx.srv, &ctx.srv.scripting.functions)?.load(code, replace)?;
     update_counts(ctx);
     ctx.db.dirty(1);
     ctx.out.bulk(name.as_bytes());
@@ -543,7 +562,7 @@ fn function_load(ctx: &mut Ctx) -> CmdResult {
 
 fn function_delete(ctx: &mut Ctx) -> CmdResult {
     let name = String::from_utf8_lossy(ctx.arg(2)).into_owned();
-    if !ctx.srv.scripting.functions.lock().delete(&name) {
+    if !lock_busy(ctx.srv, &ctx.srv.scripting.functions)?.delete(&name) {
         return Err(Error::err("Library not found"));
     }
     update_counts(ctx);
@@ -553,14 +572,14 @@ fn function_delete(ctx: &mut Ctx) -> CmdResult {
 
 fn function_flush(ctx: &mut Ctx) -> CmdResult {
     flush_mode(ctx, "FUNCTION FLUSH only supports SYNC|ASYNC option")?;
-    ctx.srv.scripting.functions.lock().flush();
+    lock_busy(ctx.srv, &ctx.srv.scripting.functions)?.flush();
     update_counts(ctx);
     ctx.db.dirty(1);
     ctx.ok()
 }
 
 fn function_dump(ctx: &mut Ctx) -> CmdResult {
-    let payload = ctx.srv.scripting.functions.lock().dump();
+    let payload = lock_busy(ctx.srv, &ctx.srv.scripting.functions)?.dump();
     ctx.out.bulk(&payload);
     Ok(())
 }
@@ -614,7 +633,7 @@ fn function_list(ctx: &mut Ctx) -> CmdResult {
         }
         i += 1;
     }
-    let guard = ctx.srv.scripting.functions.lock();
+    let guard = lock_busy(ctx.srv, &ctx.srv.scripting.functions)?;
     let libs: Vec<_> = guard
         .libraries
         .values()

@@ -25,7 +25,7 @@ use std::sync::atomic::Ordering::*;
 use std::sync::atomic::{AtomicBool, AtomicU64};
 use std::time::Instant;
 
-use mlua::{Function, HookTriggers, Lua, LuaOptions, MultiValue, Table, Value, VmState, ffi};
+use mlua::{Function, Lua, LuaOptions, MultiValue, Table, Value, ffi};
 use parking_lot::Mutex;
 
 use super::convert;
@@ -116,6 +116,9 @@ pub struct Run<'r, 'c, 'a> {
     pub killed: bool,
     pub name: String,
 }
+
+/// A FUNCTION (not an EVAL script) is running: -BUSY names FUNCTION KILL.
+pub static FUNCTION_RUNNING: AtomicBool = AtomicBool::new(false);
 
 thread_local! {
     static CURRENT: Cell<*mut c_void> = const { Cell::new(std::ptr::null_mut()) };
@@ -592,25 +595,42 @@ pub fn new_state(extra: impl FnOnce(&Lua, &Table) -> mlua::Result<()>) -> mlua::
     let protected = unsafe { lua.create_c_function(protected_call)? };
     lua.set_named_registry_value("pilgrim.protected", protected)?;
     lualibs::sandbox(&lua)?;
-    lua.set_hook(
-        HookTriggers::new().every_nth_instruction(100_000),
-        |_lua, _dbg| {
-            if super::functions::load_timed_out() {
-                return Err(mlua::Error::runtime("FUNCTION LOAD timeout"));
-            }
-            // SAFETY: used within the hook only.
-            if let Some(run) = unsafe { current() } {
-                let srv = run.ctx.srv;
-                if run.killed || srv.script_kill.load(Relaxed) || srv.shutdown.load(Relaxed) {
-                    run.killed = true;
-                    KILLED.with(|k| k.set(true));
-                    return Err(mlua::Error::runtime("Script killed by user"));
-                }
-            }
-            Ok(VmState::Continue)
-        },
-    )?;
+    // A raw count hook rather than mlua's: Lua 5.1 copies it into every coroutine the script
+    // creates, so a loop inside a coroutine is interruptible too.
+    // SAFETY: installs a C hook function on the main state; it takes no arguments.
+    unsafe {
+        lua.exec_raw::<()>((), |state| {
+            ffi::lua_sethook(state, Some(count_hook), ffi::LUA_MASKCOUNT, 100_000);
+        })?;
+    }
     Ok(lua)
+}
+
+/// Whether the running script (or FUNCTION LOAD) must stop now, and with what message.
+fn hook_verdict() -> Option<&'static std::ffi::CStr> {
+    if super::functions::load_timed_out() {
+        return Some(c"FUNCTION LOAD timeout");
+    }
+    // SAFETY: used within the hook only.
+    let run = unsafe { current() }?;
+    let srv = run.ctx.srv;
+    if run.killed || srv.script_kill.load(Relaxed) || srv.shutdown.load(Relaxed) {
+        run.killed = true;
+        KILLED.with(|k| k.set(true));
+        return Some(c"Script killed by user");
+    }
+    None
+}
+
+/// The count hook: raises an error when the script must stop.
+unsafe extern "C-unwind" fn count_hook(state: *mut ffi::lua_State, _ar: *mut ffi::lua_Debug) {
+    if let Some(msg) = hook_verdict() {
+        // SAFETY: a hook may raise; nothing with a destructor is alive here.
+        unsafe {
+            ffi::lua_pushstring(state, msg.as_ptr());
+            ffi::lua_error(state);
+        }
+    }
 }
 
 /// Runs `func(args...)` protected. Ok(value) or Err(error value).
@@ -800,6 +820,7 @@ pub fn run_script(
     });
     engine.wrote.store(false, Relaxed);
     srv.script_kill.store(false, Relaxed);
+    FUNCTION_RUNNING.store(!is_eval, Relaxed);
     srv.script_busy_since
         .store((srv.started.elapsed().as_millis() as u64).max(1), Release);
     let saved_db = ctx.client.db;
@@ -821,13 +842,14 @@ pub fn run_script(
     let resp = run.resp;
     let ctx = run.ctx;
     srv.script_busy_since.store(0, Release);
+    FUNCTION_RUNNING.store(false, Relaxed);
     srv.script_kill.store(false, Relaxed);
     *engine.running.lock() = None;
     engine.wrote.store(false, Relaxed);
     ctx.client.db = saved_db;
     ctx.db.index = saved_index;
-    // Wrap the script's effects in MULTI/EXEC.
-    if ctx.db.fx.records.len() > records_before + 1 {
+    // Wrap the script's effects in MULTI/EXEC (inside EXEC the transaction already wraps them).
+    if ctx.mode & crate::cmd::ctx::IN_MULTI == 0 && ctx.db.fx.records.len() > records_before + 1 {
         let db = ctx.db.fx.records[records_before].0;
         ctx.db
             .fx

@@ -227,6 +227,11 @@ fn subscribed_allowed(cmd: &Command) -> bool {
 }
 
 pub fn busy_error() -> Error {
+    if crate::scripting::engine::FUNCTION_RUNNING.load(Relaxed) {
+        return Error::lit(
+            "BUSY Redis is busy running a function. You can only call FUNCTION KILL or SHUTDOWN NOSAVE.",
+        );
+    }
     Error::lit(
         "BUSY Redis is busy running a script. You can only call SCRIPT KILL or SHUTDOWN NOSAVE.",
     )
