@@ -691,3 +691,26 @@ fn protected_mode_and_log_client_info() {
     assert_eq!(ext.s("AUTH pw"), "+OK");
     assert_eq!(ext.s("GET k"), "(nil)");
 }
+
+#[test]
+fn acl_pubsub_default_allchannels() {
+    let s = Server::start_with(&["--acl-pubsub-default", "allchannels"]);
+    let mut a = s.raw();
+    assert_eq!(a.s("ACL SETUSER n on nopass +@all ~*"), "+OK");
+    assert!(
+        a.s("ACL LIST").contains("\"user n on nopass ~* &* +@all\""),
+        "{}",
+        a.s("ACL LIST")
+    );
+    assert_eq!(a.s("ACL SETUSER n reset"), "+OK");
+    assert!(
+        a.s("ACL LIST")
+            .contains("\"user n off sanitize-payload &* -@all\"")
+    );
+    assert_eq!(a.s("CONFIG SET acl-pubsub-default resetchannels"), "+OK");
+    assert_eq!(a.s("ACL SETUSER m on"), "+OK");
+    assert!(
+        a.s("ACL LIST")
+            .contains("\"user m on resetchannels -@all\"")
+    );
+}
