@@ -962,3 +962,79 @@ fn failing_saves_stop_writes_with_misconf() {
     drop(s);
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn old_single_file_aof_is_upgraded() {
+    let dir = tmpdir("aof-legacy");
+    std::fs::write(
+        dir.join("appendonly.aof"),
+        b"*2\r\n$6\r\nSELECT\r\n$1\r\n0\r\n*3\r\n$3\r\nSET\r\n$3\r\nold\r\n$5\r\nvalue\r\n",
+    )
+    .unwrap();
+    let (s, mut r) = start(&dir, &["--appendonly", "yes"]);
+    assert_eq!(r.s("GET old"), "\"value\"");
+    assert_eq!(r.s("SET new v"), "+OK");
+    assert!(!dir.join("appendonly.aof").exists());
+    assert_eq!(
+        manifest(&dir),
+        "file appendonly.aof seq 1 type b\nfile appendonly.aof.1.incr.aof seq 1 type i\n"
+    );
+    kill(s);
+    let (s, mut r) = start(&dir, &["--appendonly", "yes"]);
+    assert_eq!(r.s("MGET old new"), "[\"value\", \"v\"]");
+    drop(s);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn info_persistence_fields_in_redis_order() {
+    let s = Server::start_with(&["--appendonly", "yes"]);
+    let mut r = s.raw();
+    wait_loaded(&mut r);
+    let text = String::from_utf8(r.cmd(&["INFO", "persistence"]).as_bytes().to_vec()).unwrap();
+    let names: Vec<&str> = text
+        .lines()
+        .filter_map(|l| l.split_once(':').map(|(k, _)| k))
+        .collect();
+    assert_eq!(
+        names,
+        vec![
+            "loading",
+            "async_loading",
+            "current_cow_peak",
+            "current_cow_size",
+            "current_cow_size_age",
+            "current_fork_perc",
+            "current_save_keys_processed",
+            "current_save_keys_total",
+            "rdb_changes_since_last_save",
+            "rdb_bgsave_in_progress",
+            "rdb_last_save_time",
+            "rdb_last_bgsave_status",
+            "rdb_last_bgsave_time_sec",
+            "rdb_current_bgsave_time_sec",
+            "rdb_saves",
+            "rdb_last_cow_size",
+            "rdb_last_load_keys_expired",
+            "rdb_last_load_keys_loaded",
+            "aof_enabled",
+            "aof_rewrite_in_progress",
+            "aof_rewrite_scheduled",
+            "aof_last_rewrite_time_sec",
+            "aof_current_rewrite_time_sec",
+            "aof_last_bgrewrite_status",
+            "aof_rewrites",
+            "aof_rewrites_consecutive_failures",
+            "aof_last_write_status",
+            "aof_last_cow_size",
+            "module_fork_in_progress",
+            "module_fork_last_cow_size",
+            "aof_current_size",
+            "aof_base_size",
+            "aof_pending_rewrite",
+            "aof_buffer_length",
+            "aof_pending_bio_fsync",
+            "aof_delayed_fsync",
+        ]
+    );
+}

@@ -669,6 +669,26 @@ pub fn load_at_startup(srv: &Arc<Server>) -> Result<(), String> {
             ));
         }
     };
+    // A single-file AOF from Redis 6 or older in `dir`: move it into the directory as the base.
+    let legacy = PathBuf::from(srv.cfg.get("appendfilename"));
+    let manifest = match manifest {
+        None if legacy.is_file() => {
+            std::fs::create_dir_all(&d)
+                .map_err(|e| format!("Can't create {}: {e}", d.display()))?;
+            let name = srv.cfg.get("appendfilename");
+            std::fs::rename(&legacy, d.join(&name))
+                .map_err(|e| format!("Can't move {name} into {}: {e}", d.display()))?;
+            let m = Manifest {
+                base: Some((name, 1)),
+                incrs: Vec::new(),
+                history: Vec::new(),
+            };
+            write_manifest(srv, &m).map_err(|e| e.to_string())?;
+            eprintln!("* Upgraded the old-style AOF into {}", d.display());
+            Some(m)
+        }
+        m => m,
+    };
     let Some(manifest) = manifest else {
         // No AOF yet: create one from the (empty) data set before serving clients.
         start_rewrite_ex(srv, None, true).map_err(|e| match e {
@@ -929,8 +949,9 @@ fn replay(srv: &Arc<Server>, buf: &[u8], name: &str) -> Result<usize, String> {
     Ok(good)
 }
 
-/// The AOF fields of INFO persistence.
-pub fn info_fields(srv: &Server) -> String {
+/// The AOF fields of INFO persistence: the ones always shown, and the ones shown while the
+/// AOF is on (after the module fields, as Redis orders them).
+pub fn info_fields(srv: &Server) -> (String, String) {
     let st = &srv.persist.aof;
     let rw = st.rewrite_in_progress();
     let cur = if rw {
@@ -943,7 +964,7 @@ pub fn info_fields(srv: &Server) -> String {
     } else {
         -1
     };
-    let mut s = format!(
+    let s = format!(
         "aof_enabled:{}\r\naof_rewrite_in_progress:{}\r\naof_rewrite_scheduled:{}\r\naof_last_rewrite_time_sec:{}\r\naof_current_rewrite_time_sec:{}\r\naof_last_bgrewrite_status:{}\r\naof_rewrites:{}\r\naof_rewrites_consecutive_failures:{}\r\naof_last_write_status:{}\r\naof_last_cow_size:0\r\n",
         st.on.load(Relaxed) as u8,
         rw as u8,
@@ -963,9 +984,10 @@ pub fn info_fields(srv: &Server) -> String {
             "ok"
         },
     );
+    let mut extra = String::new();
     if st.on.load(Relaxed) {
         let pending = st.appended.load(Relaxed) - st.written.load(Relaxed);
-        s.push_str(&format!(
+        extra.push_str(&format!(
             "aof_current_size:{}\r\naof_base_size:{}\r\naof_pending_rewrite:0\r\naof_buffer_length:{}\r\naof_pending_bio_fsync:0\r\naof_delayed_fsync:{}\r\n",
             st.current_size.load(Relaxed),
             st.base_size.load(Relaxed),
@@ -973,7 +995,7 @@ pub fn info_fields(srv: &Server) -> String {
             st.delayed_fsync.load(Relaxed),
         ));
     }
-    s
+    (s, extra)
 }
 
 #[cfg(test)]
