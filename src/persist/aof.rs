@@ -385,6 +385,13 @@ fn write_out(srv: &Server, sync: bool) {
             res = f.write_all(&buf);
         }
         if res.is_err() {
+            if st.fsync.load(Relaxed) == FSYNC_ALWAYS {
+                // Replies are waiting for this write: they must never be sent (as Redis).
+                eprintln!(
+                    "# Can't recover from AOF write error when the AOF fsync policy is 'always'. Exiting..."
+                );
+                std::process::exit(1);
+            }
             st.write_failed.store(true, Relaxed);
             // Keep the data: put it back in front of what was appended meanwhile.
             let mut inner = st.inner.lock();
@@ -408,6 +415,13 @@ fn write_out(srv: &Server, sync: bool) {
             st.synced.store(end, SeqCst);
             st.last_fsync_ms.store(crate::util::now_ms(), Relaxed);
         } else {
+            if st.fsync.load(Relaxed) == FSYNC_ALWAYS {
+                eprintln!(
+                    "# Can't persist AOF for fsync error when the AOF fsync policy is 'always': {}. Exiting...",
+                    std::io::Error::last_os_error()
+                );
+                std::process::exit(1);
+            }
             st.write_failed.store(true, Relaxed);
         }
     }
