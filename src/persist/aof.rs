@@ -784,8 +784,8 @@ pub fn load_at_startup(srv: &Arc<Server>) -> Result<(), String> {
 }
 
 /// Outcome of parsing one RESP command from the AOF.
-enum Parsed {
-    Cmd(Vec<Vec<u8>>, usize),
+enum Parsed<'a> {
+    Cmd(Vec<&'a [u8]>, usize),
     Incomplete,
     Bad,
 }
@@ -798,7 +798,7 @@ fn parse_line(buf: &[u8], pos: usize) -> Option<(i64, usize)> {
     Some((n, pos + nl + 2))
 }
 
-fn parse_cmd(buf: &[u8], mut pos: usize) -> Parsed {
+fn parse_cmd(buf: &[u8], mut pos: usize) -> Parsed<'_> {
     if buf[pos] != b'*' {
         return Parsed::Bad;
     }
@@ -837,7 +837,7 @@ fn parse_cmd(buf: &[u8], mut pos: usize) -> Parsed {
         if &buf[p + len..p + len + 2] != b"\r\n" {
             return Parsed::Bad;
         }
-        argv.push(buf[p..p + len].to_vec());
+        argv.push(&buf[p..p + len]);
         pos = p + len + 2;
     }
     Parsed::Cmd(argv, pos)
@@ -865,10 +865,10 @@ fn replay(srv: &Arc<Server>, buf: &[u8], name: &str) -> Result<usize, String> {
     let mut client = ClientState::new(shared, true);
     let mut pos = 0;
     let mut good = 0;
-    let mut multi: Option<(usize, Vec<Vec<Vec<u8>>>)> = None;
+    let mut multi: Option<(usize, Vec<Vec<&[u8]>>)> = None;
     let mut out = Vec::new();
-    let mut batch: Vec<Vec<Vec<u8>>> = Vec::new();
-    let run = |client: &mut ClientState, batch: &mut Vec<Vec<Vec<u8>>>, out: &mut Vec<u8>| {
+    let mut batch: Vec<Vec<&[u8]>> = Vec::new();
+    let run = |client: &mut ClientState, batch: &mut Vec<Vec<&[u8]>>, out: &mut Vec<u8>| {
         if batch.is_empty() {
             return;
         }
@@ -876,9 +876,8 @@ fn replay(srv: &Arc<Server>, buf: &[u8], name: &str) -> Result<usize, String> {
         let mut db = Db::new(srv, srv.ks.lock_all(), client.db, now);
         db.loading = true;
         for argv in batch.drain(..) {
-            let name = String::from_utf8_lossy(&argv[0]).to_ascii_lowercase();
-            if name == "select" {
-                if let Some(n) = std::str::from_utf8(&argv[1])
+            if argv[0].eq_ignore_ascii_case(b"select") && argv.len() == 2 {
+                if let Some(n) = std::str::from_utf8(argv[1])
                     .ok()
                     .and_then(|s| s.parse().ok())
                     && n < srv.ks.databases
@@ -887,9 +886,12 @@ fn replay(srv: &Arc<Server>, buf: &[u8], name: &str) -> Result<usize, String> {
                 }
                 continue;
             }
-            let args: Vec<&[u8]> = argv.iter().map(|a| a.as_slice()).collect();
+            let args = argv;
             let Ok((cmd, _)) = srv.commands.lookup(&args) else {
-                eprintln!("# Unknown command '{name}' reading the append only file");
+                eprintln!(
+                    "# Unknown command '{}' reading the append only file",
+                    String::from_utf8_lossy(args[0])
+                );
                 continue;
             };
             db.index = client.db;
