@@ -668,6 +668,12 @@ pub fn shutdown(srv: &Server) {
     }
 }
 
+/// Whether there is an AOF to load (a manifest, or an old single-file AOF).
+pub fn has_files(srv: &Server) -> bool {
+    dir(srv).join(manifest_name(srv)).exists()
+        || Path::new(&srv.cfg.get("appendfilename")).is_file()
+}
+
 /// Loads the AOF at start-up (creating it when missing) and opens it for appending.
 pub fn load_at_startup(srv: &Arc<Server>) -> Result<(), String> {
     let st = &srv.persist.aof;

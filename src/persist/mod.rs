@@ -119,6 +119,21 @@ pub fn rdb_path(srv: &Server) -> PathBuf {
 pub fn startup(srv: &Arc<Server>) {
     *srv.persist.me.lock() = Arc::downgrade(srv);
     aof::install_hooks(srv);
+    let aof_on = srv.cfg.get_bool("appendonly");
+    let has_data = if aof_on {
+        aof::has_files(srv)
+    } else {
+        rdb_path(srv).exists()
+    };
+    if !has_data {
+        // Nothing to load: no LOADING phase (a new AOF is created right away).
+        if aof_on && let Err(e) = aof::load_at_startup(srv) {
+            eprintln!("# Fatal error creating the append only file: {e}");
+            std::process::exit(1);
+        }
+        srv.persist.aof.mark_started();
+        return;
+    }
     srv.loading.store(true, SeqCst);
     srv.persist
         .loading_start
