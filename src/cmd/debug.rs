@@ -10,6 +10,9 @@ use crate::error::{CmdResult, Error};
 
 const HELP: &[&str] = &[
     "DEBUG <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+    "ERROR <string>",
+    "    Return a Redis protocol error with <string> as message. Useful for clients",
+    "    unit tests to simulate Redis errors.",
     "LOG <message>",
     "    Write <message> to the server log.",
     "OBJECT <key>",
@@ -55,6 +58,10 @@ pub fn debug(ctx: &mut Ctx) -> CmdResult {
             ctx.ok()
         }
         ("reload", _) => super::persist::debug_reload(ctx),
+        // The argument is the whole error line, code included (no "ERR " is added).
+        ("error", 3) => Err(Error::raw(
+            String::from_utf8_lossy(ctx.arg(2)).replace(['\r', '\n'], " "),
+        )),
         ("log", 3) => {
             eprintln!("DEBUG LOG: {}", String::from_utf8_lossy(ctx.arg(2)));
             ctx.ok()

@@ -454,6 +454,7 @@ impl Worker {
             // Commands that arrived with the end of the stream still run (and their replies
             // are attempted, as Redis writes them before it sees the EOF), then the client goes.
             self.process(i);
+            self.settle_waiter(i);
             self.flush(i);
             self.close(i);
             return;
@@ -465,6 +466,30 @@ impl Worker {
         } else {
             self.flush(i);
         }
+    }
+
+    /// A blocked client hung up: cancel its wait, or, if another thread is serving it at this
+    /// very moment, wait for that reply, so that it is written (a half-closed peer still reads
+    /// it) instead of being dropped with an element the client never saw.
+    fn settle_waiter(&mut self, i: usize) {
+        let Some(c) = self.conns.get_mut(i).and_then(|c| c.as_mut()) else {
+            return;
+        };
+        let Some(w) = c.state.shared.waiter.lock().clone() else {
+            return;
+        };
+        loop {
+            if w.try_cancel(WaiterState::Cancelled) {
+                blocking::remove_waiter(&self.srv, &w);
+                break;
+            }
+            if w.state() != WaiterState::Serving {
+                break;
+            }
+            std::thread::yield_now();
+        }
+        *c.state.shared.waiter.lock() = None;
+        c.blocked = false;
     }
 
     /// Executes every complete command in the connection's buffer.
@@ -523,6 +548,17 @@ impl Worker {
                             .collect();
                         dispatch::process_command(&exec, state, &args, wbuf)
                     };
+                    // Output limits apply while a pipeline's replies pile up, not only once the
+                    // whole batch ran (Redis checks as it appends a reply): a client that never
+                    // reads must not make the server buffer an unbounded batch.
+                    let pending = c.wbuf.len() - c.wpos;
+                    if pending > 64 * 1024 && srv.over_obuf_limit(&c.state.shared, pending as u64) {
+                        srv.kill_for_obuf(&c.state.shared);
+                        c.wbuf = Vec::new();
+                        c.wpos = 0;
+                        c.closing = true;
+                        break;
+                    }
                     match outcome {
                         Outcome::Done => {}
                         Outcome::Close => c.closing = true,
@@ -638,8 +674,11 @@ impl Worker {
             // Deliver what is already queued (e.g. a served reply), except for clients killed
             // for their output buffer.
             if !c.state.shared.obuf_killed.load(Acquire) {
-                drain_outbox(c);
-                c.closing = true;
+                self.settle_waiter(i);
+                if let Some(c) = self.conns.get_mut(i).and_then(|c| c.as_mut()) {
+                    drain_outbox(c);
+                    c.closing = true;
+                }
                 self.flush(i);
             }
             self.close(i);

@@ -9,6 +9,7 @@
 
 pub mod db;
 pub mod entry;
+pub mod field_expiry;
 pub mod table;
 
 use parking_lot::{Mutex, MutexGuard};
@@ -47,6 +48,8 @@ pub struct DbShard {
     pub watchers: HashMap<Vec<u8>, Vec<WatchReg>>,
     /// Scan position of the active expiry cycle in `expires` (a tag).
     pub expire_cursor: u64,
+    /// Hashes with field TTLs (Redis 7.4 hash-field expiration), by earliest expire time.
+    pub hfe: field_expiry::FieldExpiryIndex,
 }
 
 impl DbShard {
@@ -55,6 +58,7 @@ impl DbShard {
         let addrs: Vec<usize> = self.keys.addrs().collect();
         self.keys.clear();
         self.expires.clear();
+        self.hfe.clear();
         for a in addrs {
             // SAFETY: the keys table owned these entries; they were removed from both tables.
             drop(unsafe { EntryPtr::from_raw(a) });
