@@ -411,7 +411,7 @@ impl Server {
         let mut wakes = pubsub::Wakes::new();
         let n = self.pubsub.publish(channel, message, &mut |c, m| {
             if self.enqueue(c, m) {
-                wakes.add(c);
+                wakes.add(self, c);
             }
         });
         wakes.send(self);
@@ -423,7 +423,7 @@ impl Server {
         let mut wakes = pubsub::Wakes::new();
         let n = self.pubsub.spublish(channel, message, &mut |c, m| {
             if self.enqueue(c, m) {
-                wakes.add(c);
+                wakes.add(self, c);
             }
         });
         wakes.send(self);

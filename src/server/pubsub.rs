@@ -88,11 +88,16 @@ impl Wakes {
         }
     }
 
-    /// Notes a client whose outbox got data (once until its worker looks at it).
+    /// Notes a client whose outbox got data (once until its worker looks at it). A sleeping
+    /// worker is woken at once, so it drains while the fan-out goes on; busy ones get the
+    /// batch at the end.
     #[inline]
-    pub fn add(&mut self, c: &ClientShared) {
+    pub fn add(&mut self, srv: &super::Server, c: &ClientShared) {
         if !c.pending.swap(true, std::sync::atomic::Ordering::AcqRel) {
-            self.ids.push((c.worker, c.id));
+            match srv.workers.get().map(|ws| &ws[c.worker]) {
+                Some(w) if w.is_sleeping() => w.attention(c.id),
+                _ => self.ids.push((c.worker, c.id)),
+            }
         }
     }
 
