@@ -52,6 +52,11 @@ fn main() {
             std::process::exit(1);
         }
     };
+    // As Redis: clients connecting while the data set loads get -LOADING, and the server
+    // announces itself ready only once the data set is in memory.
+    while srv.loading.load(std::sync::atomic::Ordering::SeqCst) {
+        std::thread::sleep(std::time::Duration::from_millis(1));
+    }
     eprintln!(
         "Pilgrim {} ready to accept connections on {} ({} worker threads)",
         pilgrim::VERSION,

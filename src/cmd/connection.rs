@@ -76,6 +76,10 @@ pub static COMMANDS: &[Command] = &[
 const CLIENT_FLAGS: u64 = NOSCRIPT | LOADING | STALE;
 
 static CLIENT_SUBS: &[Command] = &[
+    super::tracking::TRACKING,
+    super::tracking::CACHING,
+    super::tracking::GETREDIR,
+    super::tracking::TRACKINGINFO,
     Command::new("id", 2, client_id)
         .flags(CLIENT_FLAGS)
         .acl(CONNECTION)
@@ -179,6 +183,7 @@ fn reset(ctx: &mut Ctx) -> CmdResult {
     super::tx::end_multi(c);
     super::tx::unwatch_all(srv, c);
     super::pubsub::unsubscribe_all(srv, c);
+    srv.tracking.disable(c.id());
     if c.monitor {
         c.monitor = false;
         let mut m = srv.monitors.write();
@@ -486,6 +491,16 @@ pub fn client_line_srv(srv: &crate::server::Server, c: &ClientShared) -> String 
     if c.is_blocked() {
         flags.push('b');
     }
+    let tracking = srv.tracking.client(c.id);
+    if let Some(t) = &tracking {
+        flags.push('t');
+        if t.broken_redirect {
+            flags.push('R');
+        }
+        if t.bcast {
+            flags.push('B');
+        }
+    }
     if f & client::F_PUBSUB != 0 {
         flags.push('P');
     }
@@ -515,7 +530,7 @@ pub fn client_line_srv(srv: &crate::server::Server, c: &ClientShared) -> String 
     };
     let omem = c.obuf_bytes.load(Relaxed) + c.outbox.lock().bytes;
     format!(
-        "id={} addr={} laddr={} fd={} name={} age={} idle={} flags={} db={} sub={} psub={} ssub={} multi={} qbuf={} qbuf-free={} argv-mem={} multi-mem={} rbs={} rbp={} obl={} oll={} omem={} tot-mem={} events=r cmd={} user={} redir=-1 resp={} lib-name={} lib-ver={}",
+        "id={} addr={} laddr={} fd={} name={} age={} idle={} flags={} db={} sub={} psub={} ssub={} multi={} qbuf={} qbuf-free={} argv-mem={} multi-mem={} rbs={} rbp={} obl={} oll={} omem={} tot-mem={} events=r cmd={} user={} redir={} resp={} lib-name={} lib-ver={}",
         c.id,
         c.addr,
         c.laddr,
@@ -541,6 +556,7 @@ pub fn client_line_srv(srv: &crate::server::Server, c: &ClientShared) -> String 
         omem + 1024,
         cmd,
         info.user,
+        tracking.as_ref().map_or(-1, |t| t.redirect as i64),
         info.resp,
         String::from_utf8_lossy(&info.lib_name),
         String::from_utf8_lossy(&info.lib_ver),

@@ -491,10 +491,11 @@ pub fn info_text(ctx: &mut Ctx, wanted: &[String]) -> String {
             .filter(|c| c.has_flag(client::F_PUBSUB))
             .count();
         let b = format!(
-            "connected_clients:{}\r\ncluster_connections:0\r\nmaxclients:{}\r\nclient_recent_max_input_buffer:0\r\nclient_recent_max_output_buffer:0\r\nblocked_clients:{}\r\ntracking_clients:0\r\npubsub_clients:{}\r\nwatching_clients:{}\r\nclients_in_timeout_table:{}\r\ntotal_watched_keys:{}\r\ntotal_blocking_keys:{}\r\ntotal_blocking_keys_on_nokey:0\r\n",
+            "connected_clients:{}\r\ncluster_connections:0\r\nmaxclients:{}\r\nclient_recent_max_input_buffer:0\r\nclient_recent_max_output_buffer:0\r\nblocked_clients:{}\r\ntracking_clients:{}\r\npubsub_clients:{}\r\nwatching_clients:{}\r\nclients_in_timeout_table:{}\r\ntotal_watched_keys:{}\r\ntotal_blocking_keys:{}\r\ntotal_blocking_keys_on_nokey:0\r\n",
             clients,
             srv.hot.maxclients.load(Relaxed),
             srv.blocked_clients.load(Relaxed),
+            srv.tracking.tracking_clients(),
             pubsub,
             srv.clients
                 .read()
@@ -573,6 +574,11 @@ pub fn info_text(ctx: &mut Ctx, wanted: &[String]) -> String {
             crate::security::acl_denied_stat(srv, 3),
         );
         drop(m);
+        let (tk, ti, tp) = srv.tracking.totals();
+        let b = b.replace(
+            "tracking_total_keys:0\r\ntracking_total_items:0\r\ntracking_total_prefixes:0\r\n",
+            &format!("tracking_total_keys:{tk}\r\ntracking_total_items:{ti}\r\ntracking_total_prefixes:{tp}\r\n"),
+        );
         section("Stats", b);
     }
     if want("replication") {
@@ -634,7 +640,7 @@ pub fn info_text(ctx: &mut Ctx, wanted: &[String]) -> String {
         section("Errorstats", b);
     }
     if want("latencystats") {
-        section("Latencystats", String::new());
+        section("Latencystats", super::latency::info_latencystats(srv));
     }
     if want("cluster") {
         section("Cluster", "cluster_enabled:0\r\n".into());
