@@ -734,3 +734,23 @@ fn acl_pubsub_default_allchannels() {
             .contains("\"user m on resetchannels -@all\"")
     );
 }
+
+#[test]
+fn scripts_run_with_the_callers_permissions() {
+    let s = Server::start();
+    let mut a = s.raw();
+    assert_eq!(a.s("ACL SETUSER sc on nopass ~k* +eval +get"), "+OK");
+    let mut r = s.raw();
+    auth(&mut r, "sc", "x");
+    assert_eq!(
+        r.q(&["EVAL", "return redis.call('GET', KEYS[1])", "1", "k1"]),
+        "(nil)"
+    );
+    let e = r.q(&["EVAL", "return redis.call('SET', KEYS[1], 'v')", "1", "k1"]);
+    assert!(e.starts_with("-NOPERM"), "{e}");
+    let log = a.s("ACL LOG 1");
+    assert!(
+        log.contains("\"reason\", \"command\", \"context\", \"lua\", \"object\", \"set\""),
+        "{log}"
+    );
+}

@@ -590,6 +590,8 @@ fn nul_bytes_in_inline_commands_over_the_wire() {
 /// Commands left out of the argument fuzzer: they stop the server, block, change the
 /// connection's mode or reach outside the process.
 const FUZZ_SKIP: &[&str] = &[
+    // Slow by design (seconds per call).
+    "pfselftest",
     "unsubscribe",
     "punsubscribe",
     "sunsubscribe",

@@ -372,7 +372,13 @@ fn script_call(lua: &Lua, args: MultiValue) -> mlua::Result<(bool, Value)> {
             );
         }
     }
-    if let Err(e) = crate::security::check_acl(srv, run.ctx.client, cmd, &args) {
+    if let Err(e) = crate::security::check_acl_in(
+        srv,
+        run.ctx.client,
+        cmd,
+        &args,
+        crate::security::LogContext::Lua,
+    ) {
         let msg = e.as_str().to_string();
         let msg = if msg.starts_with("NOPERM ") {
             "-NOPERM The user executing the script can't run this command or subcommand".to_string()
