@@ -184,6 +184,9 @@ pub static DIRECTIVES: &[Directive] = &[
     d("rdb-del-sync-files", YESNO, "no"),
     d("dir", Kind::Special, "./"),
     d("rdb-save-incremental-fsync", YESNO, "yes"),
+    // Test hooks Redis also has: microseconds slept per key saved / loaded.
+    d("rdb-key-save-delay", int(i32::MIN as i64, I32MAX), "0"),
+    d("key-load-delay", int(i32::MIN as i64, I32MAX), "0"),
     // security
     d("requirepass", Kind::Str, ""),
     d("aclfile", Kind::Str, ""),
@@ -614,9 +617,20 @@ impl Config {
             }
             let v = canon(d, &args).map_err(err)?;
             validate_special(d.name, &v).map_err(err)?;
+            let v = self.merged(d, v);
             self.values.write().insert(d.name, v);
         }
         Ok(())
+    }
+
+    /// Directives whose new value only updates part of the old one: `client-output-buffer-limit`
+    /// sets the classes it names and keeps the others (Redis's merge semantics).
+    fn merged(&self, d: &Directive, v: String) -> String {
+        if d.name != "client-output-buffer-limit" {
+            return v;
+        }
+        let cur = self.values.read().get(d.name).cloned().unwrap_or_default();
+        merge_obuf_limits(&cur, &v).unwrap_or(v)
     }
 
     /// The canonical value of a directive.
@@ -739,6 +753,7 @@ impl Config {
             validate_special(d.name, &v).map_err(|e| {
                 format!("ERR CONFIG SET failed (possibly related to argument '{name}') - {e}")
             })?;
+            let v = self.merged(d, v);
             resolved.push((d, v));
         }
         let old: Vec<(&'static str, String)> = {
@@ -983,6 +998,26 @@ pub fn parse_obuf_limits(v: &str) -> Result<Vec<(usize, ObufLimit)>, String> {
     Ok(out)
 }
 
+/// Applies the classes named in `update` over `current` and renders all three classes the way
+/// CONFIG GET prints them: `normal H S T slave H S T pubsub H S T`, sizes in bytes.
+pub fn merge_obuf_limits(current: &str, update: &str) -> Result<String, String> {
+    let mut all = [ObufLimit::default(); 3];
+    for (class, l) in
+        parse_obuf_limits("normal 0 0 0 slave 268435456 67108864 60 pubsub 33554432 8388608 60")?
+            .into_iter()
+            .chain(parse_obuf_limits(current)?)
+            .chain(parse_obuf_limits(update)?)
+    {
+        all[class] = l;
+    }
+    Ok(["normal", "slave", "pubsub"]
+        .iter()
+        .zip(all)
+        .map(|(n, l)| format!("{n} {} {} {}", l.hard, l.soft, l.soft_secs))
+        .collect::<Vec<_>>()
+        .join(" "))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1040,6 +1075,62 @@ mod tests {
         assert_eq!(
             got,
             vec![("hash-max-ziplist-entries".to_string(), "512".to_string())]
+        );
+    }
+
+    #[test]
+    fn obuf_limits_merge_per_class() {
+        let c = Config::default();
+        c.set_many(&[(
+            "client-output-buffer-limit".into(),
+            "pubsub 1mb 512kb 10".into(),
+        )])
+        .unwrap();
+        assert_eq!(
+            c.get("client-output-buffer-limit"),
+            "normal 0 0 0 slave 268435456 67108864 60 pubsub 1048576 524288 10"
+        );
+        c.set_many(&[(
+            "client-output-buffer-limit".into(),
+            "normal 1k 2k 3 replica 5gb 1g 10".into(),
+        )])
+        .unwrap();
+        assert_eq!(
+            c.get("client-output-buffer-limit"),
+            "normal 1000 2000 3 slave 5368709120 1000000000 10 pubsub 1048576 524288 10"
+        );
+        // An empty value changes nothing; a bad one changes nothing either.
+        c.set_many(&[("client-output-buffer-limit".into(), "".into())])
+            .unwrap();
+        for bad in [
+            "normal 1 2",
+            "master 1 2 3",
+            "normal -1 2 3",
+            "normal 1 2 x",
+        ] {
+            assert!(
+                c.set_many(&[("client-output-buffer-limit".into(), bad.into())])
+                    .is_err()
+            );
+        }
+        assert_eq!(
+            c.get("client-output-buffer-limit"),
+            "normal 1000 2000 3 slave 5368709120 1000000000 10 pubsub 1048576 524288 10"
+        );
+        // Start-up lines merge the same way.
+        let c = Config::from_args(&args(&[
+            "--client-output-buffer-limit",
+            "pubsub",
+            "1mb",
+            "256kb",
+            "60",
+            "--client-output-buffer-limit",
+            "normal 5 4 3",
+        ]))
+        .unwrap();
+        assert_eq!(
+            c.get("client-output-buffer-limit"),
+            "normal 5 4 3 slave 268435456 67108864 60 pubsub 1048576 262144 60"
         );
     }
 }

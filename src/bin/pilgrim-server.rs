@@ -3,10 +3,13 @@
 use mimalloc::MiMalloc;
 use std::sync::Arc;
 
+/// mimalloc, counted so `used_memory` and maxmemory see every byte the server holds.
 #[global_allocator]
-static GLOBAL: MiMalloc = MiMalloc;
+static GLOBAL: pilgrim::security::memory::Counting<MiMalloc> =
+    pilgrim::security::memory::Counting(MiMalloc);
 
 fn main() {
+    pilgrim::security::memory::enable_counting();
     let args: Vec<String> = std::env::args().skip(1).collect();
     if args.iter().any(|a| a == "--version" || a == "-v") {
         println!(
@@ -49,6 +52,11 @@ fn main() {
             std::process::exit(1);
         }
     };
+    // As Redis: clients connecting while the data set loads get -LOADING, and the server
+    // announces itself ready only once the data set is in memory.
+    while srv.loading.load(std::sync::atomic::Ordering::SeqCst) {
+        std::thread::sleep(std::time::Duration::from_millis(1));
+    }
     eprintln!(
         "Pilgrim {} ready to accept connections on {} ({} worker threads)",
         pilgrim::VERSION,

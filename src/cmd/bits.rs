@@ -363,11 +363,14 @@ fn bitop(ctx: &mut Ctx) -> CmdResult {
     // First pass: types and the result length (missing keys are empty strings).
     let mut buf = [0u8; 24];
     let mut maxlen = 0;
+    // Sources are read lookups (a missing one publishes `keymiss`), once each as in Redis.
+    let saved_miss = std::mem::replace(&mut ctx.db.miss_events, true);
     for key in sources {
         if let Some(s) = ctx.db.get_str(key, &mut buf)? {
             maxlen = maxlen.max(s.len());
         }
     }
+    ctx.db.miss_events = saved_miss;
     // Second pass: fold the sources into the result one at a time (no copies of the sources).
     let mut res = vec![0u8; maxlen];
     if maxlen > 0 {
@@ -584,8 +587,9 @@ fn bitfield_generic(ctx: &mut Ctx, readonly_cmd: bool) -> CmdResult {
 
     let key = ctx.arg(1);
     let Some(highest_bit) = highest_bit else {
-        // Only reads: a missing key reads as zeros.
+        // Only reads: a missing key reads as zeros (and is a read miss, as in Redis).
         let mut buf = [0u8; 24];
+        ctx.db.miss_events = true;
         let s = ctx.db.get_str(key, &mut buf)?.unwrap_or(&[]);
         ctx.out.array(ops.len());
         for op in &ops {

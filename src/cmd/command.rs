@@ -142,6 +142,12 @@ fn write_key_spec(ctx: &mut Ctx, ks: &KeySpec) {
             ctx.out.bulk(b"startfrom");
             ctx.out.int(start_from as i64);
         }
+        Begin::Unknown => {
+            ctx.out.bulk(b"type");
+            ctx.out.bulk(b"unknown");
+            ctx.out.bulk(b"spec");
+            ctx.out.map(0);
+        }
     }
     ctx.out.bulk(b"find_keys");
     ctx.out.map(2);
@@ -177,6 +183,12 @@ fn write_key_spec(ctx: &mut Ctx, ks: &KeySpec) {
             ctx.out.int(first_key as i64);
             ctx.out.bulk(b"keystep");
             ctx.out.int(step as i64);
+        }
+        Find::Unknown => {
+            ctx.out.bulk(b"type");
+            ctx.out.bulk(b"unknown");
+            ctx.out.bulk(b"spec");
+            ctx.out.map(0);
         }
     }
 }
@@ -405,10 +417,25 @@ fn getkeys_impl(ctx: &mut Ctx, with_flags: bool) -> CmdResult {
     let mut pairs: Vec<(usize, u32)> = Vec::new();
     if let Some(f) = cmd.get_keys {
         if let Some(v) = f(&sub) {
-            pairs.extend(
-                v.into_iter()
-                    .map(|i| (i, cmd.keys.first().map_or(0, |k| k.flags))),
-            );
+            // Each key gets the flags of the spec that finds it; a key no spec can find (SORT's
+            // STORE) those of the last "unknown" spec; otherwise the first spec's.
+            let unknown = cmd
+                .keys
+                .iter()
+                .rev()
+                .find(|k| matches!(k.begin, Begin::Unknown))
+                .map(|k| k.flags);
+            pairs.extend(v.into_iter().map(|i| {
+                let by_spec = cmd.keys.iter().find(|ks| {
+                    let mut idx = Vec::new();
+                    spec_keys(ks, &sub, &mut idx).is_some() && idx.contains(&i)
+                });
+                let flags = by_spec
+                    .map(|k| k.flags)
+                    .or(unknown)
+                    .unwrap_or_else(|| cmd.keys.first().map_or(0, |k| k.flags));
+                (i, flags)
+            }));
         }
     } else {
         for ks in cmd.keys {

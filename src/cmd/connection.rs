@@ -44,8 +44,7 @@ pub static COMMANDS: &[Command] = &[
             "O(N) where N is the number of passwords defined for the user",
             "Authenticates the connection.",
         )
-        .syntax("[username] password")
-        .compat("Only the default user exists; its password is `requirepass`."),
+        .syntax("[username] password"),
     Command::new("hello", -1, hello)
         .flags(NOSCRIPT | LOADING | STALE | FAST | NO_AUTH | ALLOW_BUSY)
         .acl(CONNECTION)
@@ -77,6 +76,10 @@ pub static COMMANDS: &[Command] = &[
 const CLIENT_FLAGS: u64 = NOSCRIPT | LOADING | STALE;
 
 static CLIENT_SUBS: &[Command] = &[
+    super::tracking::TRACKING,
+    super::tracking::CACHING,
+    super::tracking::GETREDIR,
+    super::tracking::TRACKINGINFO,
     Command::new("id", 2, client_id)
         .flags(CLIENT_FLAGS)
         .acl(CONNECTION)
@@ -105,8 +108,7 @@ static CLIENT_SUBS: &[Command] = &[
         .flags(ADMIN | CLIENT_FLAGS)
         .acl(CONNECTION)
         .doc("connection", "2.4.0", "O(N) where N is the number of client connections", "Terminates open connections.")
-        .syntax("<ip:port | <[ID client-id] | [TYPE <NORMAL | MASTER | SLAVE | REPLICA | PUBSUB>] | [USER username] | [ADDR ip:port] | [LADDR ip:port] | [SKIPME <YES | NO>] | [MAXAGE maxage] [[ID client-id] | [TYPE <NORMAL | MASTER | SLAVE | REPLICA | PUBSUB>] | [USER username] | [ADDR ip:port] | [LADDR ip:port] | [SKIPME <YES | NO>] | [MAXAGE maxage] ...]>>")
-        .compat("USER only knows the default user (there are no ACL users)."),
+        .syntax("<ip:port | <[ID client-id] | [TYPE <NORMAL | MASTER | SLAVE | REPLICA | PUBSUB>] | [USER username] | [ADDR ip:port] | [LADDR ip:port] | [SKIPME <YES | NO>] | [MAXAGE maxage] [[ID client-id] | [TYPE <NORMAL | MASTER | SLAVE | REPLICA | PUBSUB>] | [USER username] | [ADDR ip:port] | [LADDR ip:port] | [SKIPME <YES | NO>] | [MAXAGE maxage] ...]>>"),
     Command::new("setinfo", 4, client_setinfo)
         .flags(CLIENT_FLAGS)
         .acl(CONNECTION)
@@ -181,6 +183,7 @@ fn reset(ctx: &mut Ctx) -> CmdResult {
     super::tx::end_multi(c);
     super::tx::unwatch_all(srv, c);
     super::pubsub::unsubscribe_all(srv, c);
+    srv.tracking.disable(c.id());
     if c.monitor {
         c.monitor = false;
         let mut m = srv.monitors.write();
@@ -212,11 +215,7 @@ fn reset(ctx: &mut Ctx) -> CmdResult {
 }
 
 fn do_auth(ctx: &mut Ctx, user: &[u8], pass: &[u8]) -> CmdResult {
-    let name = crate::security::check_password(ctx.srv, user, pass)?;
-    ctx.client.authenticated = true;
-    ctx.client.user = name.clone();
-    ctx.client.shared.info.lock().user = name;
-    Ok(())
+    crate::security::authenticate(ctx.srv, ctx.client, ctx.args[0], user, pass)
 }
 
 fn auth(ctx: &mut Ctx) -> CmdResult {
@@ -228,10 +227,7 @@ fn auth(ctx: &mut Ctx) -> CmdResult {
     } else {
         (ctx.arg(1), ctx.arg(2))
     };
-    if ctx.argc() == 2
-        && ctx.srv.cfg.get("requirepass").is_empty()
-        && crate::security::default_user_nopass(ctx.srv)
-    {
+    if ctx.argc() == 2 && crate::security::default_user_nopass(ctx.srv) {
         return Err(Error::err(
             "AUTH <password> called without any password configured for the default user. Are you sure your configuration is correct?",
         ));
@@ -480,6 +476,11 @@ fn client_unblock(ctx: &mut Ctx) -> CmdResult {
 
 /// One CLIENT LIST line (without the trailing newline).
 pub fn client_line(ctx: &Ctx, c: &ClientShared) -> String {
+    client_line_srv(ctx.srv, c)
+}
+
+/// The CLIENT LIST/INFO line of a client (also ACL LOG's client-info).
+pub fn client_line_srv(srv: &crate::server::Server, c: &ClientShared) -> String {
     let now = util::now_ms();
     let info = c.info.lock().clone();
     let f = c.flags.load(Relaxed);
@@ -489,6 +490,16 @@ pub fn client_line(ctx: &Ctx, c: &ClientShared) -> String {
     }
     if c.is_blocked() {
         flags.push('b');
+    }
+    let tracking = srv.tracking.client(c.id);
+    if let Some(t) = &tracking {
+        flags.push('t');
+        if t.broken_redirect {
+            flags.push('R');
+        }
+        if t.bcast {
+            flags.push('B');
+        }
     }
     if f & client::F_PUBSUB != 0 {
         flags.push('P');
@@ -512,15 +523,14 @@ pub fn client_line(ctx: &Ctx, c: &ClientShared) -> String {
     let cmd = if last == usize::MAX {
         "NULL".to_string()
     } else {
-        ctx.srv
-            .commands
+        srv.commands
             .all
             .get(last)
             .map_or("NULL".to_string(), |e| e.full_name.clone())
     };
     let omem = c.obuf_bytes.load(Relaxed) + c.outbox.lock().bytes;
     format!(
-        "id={} addr={} laddr={} fd={} name={} age={} idle={} flags={} db={} sub={} psub={} ssub={} multi={} qbuf={} qbuf-free={} argv-mem={} multi-mem={} rbs={} rbp={} obl={} oll={} omem={} tot-mem={} events=r cmd={} user={} redir=-1 resp={} lib-name={} lib-ver={}",
+        "id={} addr={} laddr={} fd={} name={} age={} idle={} flags={} db={} sub={} psub={} ssub={} multi={} qbuf={} qbuf-free={} argv-mem={} multi-mem={} rbs={} rbp={} obl={} oll={} omem={} tot-mem={} events=r cmd={} user={} redir={} resp={} lib-name={} lib-ver={}",
         c.id,
         c.addr,
         c.laddr,
@@ -546,6 +556,7 @@ pub fn client_line(ctx: &Ctx, c: &ClientShared) -> String {
         omem + 1024,
         cmd,
         info.user,
+        tracking.as_ref().map_or(-1, |t| t.redirect as i64),
         info.resp,
         String::from_utf8_lossy(&info.lib_name),
         String::from_utf8_lossy(&info.lib_ver),
@@ -681,8 +692,7 @@ fn client_kill(ctx: &mut Ctx) -> CmdResult {
             }
             ty = Some(v.to_vec());
         } else if ctx.is(i, "user") {
-            // "default" is the only user there is (no ACL users yet).
-            if v != b"default" {
+            if ctx.srv.acl.get(&String::from_utf8_lossy(v)).is_none() {
                 return Err(Error::err(format!(
                     "No such user '{}'",
                     String::from_utf8_lossy(v)

@@ -28,6 +28,10 @@ pub enum TimeoutReply {
     NullArray,
     /// Null bulk (`$-1` / `_`): BLMOVE, BRPOPLPUSH.
     Null,
+    /// An integer: WAIT (the replicas that acknowledged).
+    Int(i64),
+    /// An array of two integers: WAITAOF (local fsync, replicas).
+    IntPair(i64, i64),
 }
 
 /// A request to block, made by a handler that found nothing to serve.
@@ -102,13 +106,17 @@ impl<'c, 'a> Ctx<'c, 'a> {
     /// A blocking timeout in seconds (fractions allowed); 0 means forever.
     pub fn timeout_secs(&self, i: usize) -> Result<Option<Duration>, Error> {
         let v = num::parse_f64(self.args[i]).ok_or(error::TIMEOUT_FLOAT)?;
-        if v < 0.0 {
+        // Redis rounds up to whole milliseconds: 0.0001 waits 1 ms (not forever), and a
+        // tiny negative value rounds to 0 (forever) rather than being "negative".
+        let ms = (v * 1000.0).ceil();
+        if ms < 0.0 {
             return Err(error::TIMEOUT_NEG);
         }
-        if !v.is_finite() || v * 1000.0 > (i64::MAX / 2) as f64 {
-            return Err(error::TIMEOUT_FLOAT);
+        // Redis 7.2: a deadline past the end of time (inf included) is "out of range".
+        if ms > (i64::MAX - self.db.now.max(0)) as f64 {
+            return Err(Error::lit("ERR timeout is out of range"));
         }
-        let ms = (v * 1000.0) as u64;
+        let ms = ms as u64;
         Ok(if ms == 0 {
             None
         } else {

@@ -10,6 +10,9 @@ use crate::error::{CmdResult, Error};
 
 const HELP: &[&str] = &[
     "DEBUG <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+    "ERROR <string>",
+    "    Return a Redis protocol error with <string> as message. Useful for clients",
+    "    unit tests to simulate Redis errors.",
     "LOG <message>",
     "    Write <message> to the server log.",
     "OBJECT <key>",
@@ -22,6 +25,8 @@ const HELP: &[&str] = &[
     "    Setting it to 0 disables expiring keys in background when they are not",
     "    accessed (otherwise the Redis behavior). Setting it to 1 reenables back the",
     "    default.",
+    "RELOAD [option ...]",
+    "    Save the RDB on disk and reload it back to memory. Options: NOSAVE, NOFLUSH, MERGE.",
     "SLEEP <seconds>",
     "    Stop the server for <seconds>. Decimals allowed.",
     "HELP",
@@ -52,6 +57,11 @@ pub fn debug(ctx: &mut Ctx) -> CmdResult {
             ctx.srv.hot.active_expire_enabled.store(on, Relaxed);
             ctx.ok()
         }
+        ("reload", _) => super::persist::debug_reload(ctx),
+        // The argument is the whole error line, code included (no "ERR " is added).
+        ("error", 3) => Err(Error::raw(
+            String::from_utf8_lossy(ctx.arg(2)).replace(['\r', '\n'], " "),
+        )),
         ("log", 3) => {
             eprintln!("DEBUG LOG: {}", String::from_utf8_lossy(ctx.arg(2)));
             ctx.ok()

@@ -308,7 +308,8 @@ const GEOSEARCHSTORE: u32 = 1 << 4;
 fn georadius_generic(ctx: &mut Ctx, src: usize, flags: u32) -> CmdResult {
     let args = ctx.args;
     let key = args[src];
-    let exists = ctx.db.zset(key)?.is_some();
+    // The source is a read lookup in every variant: a missing one publishes `keymiss`.
+    let exists = ctx.db.reading(|db| db.zset(key).map(|z| z.is_some()))?;
 
     let mut center: Option<(f64, f64)> = None;
     let mut kind: Option<ShapeKind> = None;

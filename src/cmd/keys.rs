@@ -465,9 +465,10 @@ fn copy(ctx: &mut Ctx) -> CmdResult {
         return Err(error::SAME_OBJECT);
     }
     // The copy keeps a "raw" string raw (Redis duplicates the object with its encoding).
+    // The source is a read lookup: a missing one publishes `keymiss` (once).
     let raw = ctx
         .db
-        .entry_info(src)
+        .reading(|db| db.entry_info(src))
         .is_some_and(|(_, enc, _, _)| enc == "raw");
     let val = match ctx.db.get(src) {
         None => {
@@ -510,14 +511,16 @@ fn move_cmd(ctx: &mut Ctx) -> CmdResult {
         ctx.out.int(0);
         return Ok(());
     }
+    // Redis adds to the target first (its `new` event comes first), then deletes the source.
     let (v, exp) = ctx.db.take(key).expect("checked");
-    ctx.db.touch(key);
-    ctx.db.notify(notify::GENERIC, "move_from", key);
     ctx.db.with_db(dstdb, |d| {
         d.add_with_expire(key, v, exp);
         d.touch(key);
-        d.notify(notify::GENERIC, "move_to", key);
     });
+    ctx.db.touch(key);
+    ctx.db.notify(notify::GENERIC, "move_from", key);
+    ctx.db
+        .with_db(dstdb, |d| d.notify(notify::GENERIC, "move_to", key));
     ctx.db.dirty(1);
     ctx.out.int(1);
     Ok(())

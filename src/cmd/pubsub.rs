@@ -10,8 +10,9 @@ use super::connection::help_reply;
 use super::ctx::Ctx;
 use super::table::*;
 use crate::error::CmdResult;
+use crate::protocol::Reply;
 use crate::server::Server;
-use crate::server::client::{self, ClientState, ObufClass};
+use crate::server::client::{self, ClientState, ObufClass, ReplyMode};
 use crate::server::pubsub::Kind;
 
 const SHARD_CHANNELS: KeySpec = keys_range(K_NOT_KEY, 1, -1, 1);
@@ -82,14 +83,26 @@ static PUBSUB_SUBS: &[Command] = &[
         .doc("pubsub", "6.2.0", "O(1)", "Returns helpful text about the different subcommands."),
 ];
 
+/// A (un)subscribe confirmation. It is a push, so CLIENT REPLY OFF/SKIP does not silence it
+/// (Redis 7.2 marks it CLIENT_PUSHING): while replies are suppressed it goes out by the side.
 fn confirm(ctx: &mut Ctx, kind: &[u8], name: Option<&[u8]>, count: usize) {
-    ctx.out.push(3);
-    ctx.out.bulk(kind);
+    let mut side = Vec::new();
+    let suppressed = ctx.client.reply_mode != ReplyMode::On;
+    let mut r = if suppressed {
+        Reply::new(&mut side, ctx.out.resp3)
+    } else {
+        Reply::new(ctx.out.buf, ctx.out.resp3)
+    };
+    r.push(3);
+    r.bulk(kind);
     match name {
-        Some(n) => ctx.out.bulk(n),
-        None => ctx.out.null(),
+        Some(n) => r.bulk(n),
+        None => r.null(),
     }
-    ctx.out.int(count as i64);
+    r.int(count as i64);
+    if suppressed {
+        crate::server::pubsub::push_direct(&side);
+    }
 }
 
 /// Keeps the client's flags and output-limit class in line with its subscriptions.
@@ -196,7 +209,11 @@ fn spublish(ctx: &mut Ctx) -> CmdResult {
 
 fn names_reply(ctx: &mut Ctx, kind: Kind) -> CmdResult {
     if ctx.argc() > 3 {
-        return Err(ctx.wrong_args());
+        // Redis checks this inside PUBSUB itself (addReplySubcommandSyntaxError).
+        return Err(crate::error::Error::err(format!(
+            "unknown subcommand or wrong number of arguments for '{}'. Try PUBSUB HELP.",
+            String::from_utf8_lossy(ctx.arg(1))
+        )));
     }
     let pat = if ctx.argc() == 3 {
         Some(ctx.arg(2))

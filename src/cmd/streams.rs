@@ -977,6 +977,8 @@ fn read_generic(ctx: &mut Ctx, xreadgroup: bool) -> CmdResult {
     let lenient_types = ctx.mode & cx::REPROCESS != 0 && !xreadgroup;
     let mut wrong_type_seen = false;
     let mut starts: SmallVec<[ReadFrom; 4]> = SmallVec::with_capacity(args.streams);
+    // Streams are read lookups (a missing one publishes `keymiss`), XREADGROUP's too.
+    let saved_miss = std::mem::replace(&mut ctx.db.miss_events, true);
     for k in 0..args.streams {
         let key = ctx.arg(args.keys_at + k);
         let stream = match ctx.db.stream(key) {
@@ -1004,6 +1006,7 @@ fn read_generic(ctx: &mut Ctx, xreadgroup: bool) -> CmdResult {
             ),
         });
     }
+    ctx.db.miss_events = saved_miss;
 
     let served = if xreadgroup {
         serve_group_reads(ctx, &args, &starts)?
@@ -1219,10 +1222,11 @@ fn serve_group_reads(ctx: &mut Ctx, args: &ReadArgs, starts: &[ReadFrom]) -> Res
 fn xack(ctx: &mut Ctx) -> CmdResult {
     let key = ctx.arg(1);
     let group = ctx.arg(2);
-    let has_group = ctx
-        .db
-        .stream(key)?
-        .is_some_and(|s| s.group(group).is_some());
+    // A read lookup, as in Redis: a missing key publishes `keymiss`.
+    let has_group = ctx.db.reading(|db| {
+        db.stream(key)
+            .map(|s| s.is_some_and(|s| s.group(group).is_some()))
+    })?;
     if !has_group {
         ctx.out.int(0);
         return Ok(());
@@ -1339,10 +1343,11 @@ fn xclaim(ctx: &mut Ctx) -> CmdResult {
     let key = ctx.arg(1);
     let group = ctx.arg(2);
     let consumer = ctx.arg(3);
-    let has_group = ctx
-        .db
-        .stream(key)?
-        .is_some_and(|s| s.group(group).is_some());
+    // A read lookup, as in Redis: a missing key publishes `keymiss`.
+    let has_group = ctx.db.reading(|db| {
+        db.stream(key)
+            .map(|s| s.is_some_and(|s| s.group(group).is_some()))
+    })?;
     if !has_group {
         return Err(no_group(key, group, NoGroupContext::KeyOrGroup));
     }
@@ -1507,10 +1512,11 @@ fn xautoclaim(ctx: &mut Ctx) -> CmdResult {
         }
         j += 1;
     }
-    let has_group = ctx
-        .db
-        .stream(key)?
-        .is_some_and(|s| s.group(group).is_some());
+    // A read lookup, as in Redis: a missing key publishes `keymiss`.
+    let has_group = ctx.db.reading(|db| {
+        db.stream(key)
+            .map(|s| s.is_some_and(|s| s.group(group).is_some()))
+    })?;
     if !has_group {
         return Err(no_group(key, group, NoGroupContext::KeyOrGroup));
     }

@@ -261,7 +261,7 @@ fn set(ctx: &mut Ctx) -> CmdResult {
     let val = ctx.args[2];
     let mut old: Option<Vec<u8>> = None;
     if o.get {
-        old = ctx.db.get_str_vec(key)?;
+        old = ctx.db.reading(|db| db.get_str_vec(key))?;
     }
     let exists = if o.get {
         old.is_some()
@@ -364,7 +364,7 @@ fn psetex(ctx: &mut Ctx) -> CmdResult {
 
 fn getset(ctx: &mut Ctx) -> CmdResult {
     let key = ctx.args[1];
-    let old = ctx.db.get_str_vec(key)?;
+    let old = ctx.db.reading(|db| db.get_str_vec(key))?;
     ctx.db.set(key, Value::Str(ctx.args[2].to_vec()), false);
     ctx.db.touch(key);
     ctx.db.dirty(1);
@@ -375,7 +375,7 @@ fn getset(ctx: &mut Ctx) -> CmdResult {
 
 fn getdel(ctx: &mut Ctx) -> CmdResult {
     let key = ctx.args[1];
-    let old = ctx.db.get_str_vec(key)?;
+    let old = ctx.db.reading(|db| db.get_str_vec(key))?;
     if old.is_some() {
         ctx.db.delete(key);
         ctx.db.touch(key);
@@ -389,7 +389,7 @@ fn getdel(ctx: &mut Ctx) -> CmdResult {
 fn getex(ctx: &mut Ctx) -> CmdResult {
     let mut o = parse_set_opts(ctx, 2, true)?;
     let key = ctx.args[1];
-    let Some(v) = ctx.db.get_str_vec(key)? else {
+    let Some(v) = ctx.db.reading(|db| db.get_str_vec(key))? else {
         ctx.out.null();
         return Ok(());
     };

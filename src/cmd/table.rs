@@ -152,6 +152,8 @@ pub enum Begin {
         keyword: &'static str,
         start_from: i32,
     },
+    /// Keys that cannot be found from the arguments (SORT's BY/GET patterns, its STORE).
+    Unknown,
 }
 
 /// How keys are found from the beginning.
@@ -169,6 +171,8 @@ pub enum Find {
         first_key: i32,
         step: i32,
     },
+    /// Keys that cannot be found from the arguments.
+    Unknown,
 }
 
 #[derive(Clone, Copy, Debug)]
@@ -186,6 +190,16 @@ impl KeySpec {
             begin,
             find,
             notes: "",
+        }
+    }
+
+    /// A spec whose keys cannot be found from the arguments, with Redis's explanatory note.
+    pub const fn unknown(flags: u32, notes: &'static str) -> KeySpec {
+        KeySpec {
+            flags,
+            begin: Begin::Unknown,
+            find: Find::Unknown,
+            notes,
         }
     }
 }
@@ -512,6 +526,7 @@ pub fn spec_keys_each(ks: &KeySpec, argv: &[&[u8]], f: &mut dyn FnMut(usize)) ->
                 None => return Some(()),
             }
         }
+        Begin::Unknown => return Some(()),
     };
     match ks.find {
         Find::Range {
@@ -563,6 +578,7 @@ pub fn spec_keys_each(ks: &KeySpec, argv: &[&[u8]], f: &mut dyn FnMut(usize)) ->
                 i += step as i64;
             }
         }
+        Find::Unknown => {}
     }
     Some(())
 }

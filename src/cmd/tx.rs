@@ -146,7 +146,7 @@ fn exec(ctx: &mut Ctx) -> CmdResult {
         match ctx.srv.commands.lookup(&args) {
             Ok((cmd, _)) => {
                 // ACL rules may have changed since queueing; re-check as Redis does.
-                if let Err(e) = crate::security::check_acl(ctx.srv, ctx.client, cmd, &args) {
+                if let Err(e) = crate::security::check_acl_exec(ctx.srv, ctx.client, cmd, &args) {
                     ctx.out.error(e.as_str());
                     continue;
                 }

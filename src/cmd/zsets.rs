@@ -877,6 +877,10 @@ fn zrange_generic(
         RangeBy::Lex => Range::Lex(parse_lex_range(args[min], args[max])?),
         _ => Range::Rank(ctx.int(min)?, ctx.int(max)?),
     };
+    if dst.is_some() {
+        // ZRANGESTORE reads its source with lookupKeyRead: a missing one is a `keymiss`.
+        ctx.db.reading(|db| db.contains(args[src]));
+    }
     let Some(z) = ctx.db.zset(args[src])? else {
         return match dst {
             Some(d) => store_result(ctx, args[d], ZSet::new(), "zrangestore", 1),
@@ -1464,12 +1468,13 @@ fn zsetop_generic(
     let setnum = setnum as usize;
     let mut inputs = Vec::with_capacity(setnum);
     for &key in &args[numkeys_idx + 1..numkeys_idx + 1 + setnum] {
-        let len = match ctx.db.get(key) {
-            None => 0,
-            Some(ValueRef::ZSet(z)) => z.len(),
-            Some(ValueRef::Set(s)) => s.len(),
-            Some(_) => return Err(WRONGTYPE),
-        };
+        // Sources are read lookups (Redis's lookupKeyRead): a missing one publishes `keymiss`.
+        let len = ctx.db.reading(|db| match db.get(key) {
+            None => Ok(0),
+            Some(ValueRef::ZSet(z)) => Ok(z.len()),
+            Some(ValueRef::Set(s)) => Ok(s.len()),
+            Some(_) => Err(WRONGTYPE),
+        })?;
         inputs.push(Input {
             key,
             len,

@@ -237,6 +237,13 @@ fn hex_val(c: u8) -> Option<u8> {
 /// `"..."` understands `\xHH \n \r \t \b \a \\ \"`, `'...'` takes everything literally except
 /// `\'`, and a closing quote must be followed by whitespace or the end. `None` means unbalanced.
 pub fn split_args(line: &[u8]) -> Option<Vec<Vec<u8>>> {
+    // Redis splits a C string: a NUL byte ends the line (inside quotes that makes them
+    // unbalanced). Without this cut, a NUL outside quotes ended an argument but was never
+    // skipped, looping forever on empty arguments (found by the fuzz harness in tests/hostile.rs).
+    let line = match line.iter().position(|&b| b == 0) {
+        Some(p) => &line[..p],
+        None => line,
+    };
     let mut out = Vec::new();
     let mut i = 0;
     let n = line.len();

@@ -156,6 +156,12 @@ pub fn write_timeout_reply(w: &Waiter, out: &mut Vec<u8>) {
     match w.on_timeout {
         TimeoutReply::NullArray => r.null_array(),
         TimeoutReply::Null => r.null(),
+        TimeoutReply::Int(n) => r.int(n),
+        TimeoutReply::IntPair(a, b) => {
+            r.array(2);
+            r.int(a);
+            r.int(b);
+        }
     }
 }
 

@@ -93,6 +93,7 @@ pub fn run_cron(srv: Arc<Server>) {
         };
         if srv.hot.active_expire_enabled.load(Relaxed) && !srv.loading.load(Relaxed) {
             active_expire_cycle(&ex, tick, &mut cursors);
+            crate::store::field_expiry::active_expire_cycle(&ex, tick);
         }
         sample_metrics(&srv);
         crate::persist::cron(&srv);

@@ -89,14 +89,20 @@ pub fn process_command(
         }
         ReplyMode::Skipping => true,
     };
+    let prev = super::pubsub::begin_command(c.id());
     let outcome = {
         let out: &mut Vec<u8> = if suppress { &mut scratch } else { out };
         process_inner(ex, c, args, out)
     };
+    let (direct, deferred) = super::pubsub::end_command(prev);
     if suppress && c.reply_mode == ReplyMode::On {
         // CLIENT REPLY ON turned replies back on: its own +OK is sent, as in Redis.
         out.extend_from_slice(&scratch);
     }
+    // Pushes are exempt from CLIENT REPLY OFF/SKIP; those the command caused to its own client
+    // follow its reply (Redis 7.2).
+    out.extend_from_slice(&direct);
+    out.extend_from_slice(&deferred);
     if c.reply_mode == ReplyMode::Skipping {
         c.reply_mode = ReplyMode::On;
     }
@@ -188,11 +194,8 @@ pub fn check_command(
         return Err(Error::err("Command not allowed inside a transaction"));
     }
     crate::security::check_acl(srv, c, cmd, args)?;
-    if cmd.has(t::DENYOOM) && crate::security::over_maxmemory(srv) {
-        return Err(Error::lit(
-            "OOM command not allowed when used memory > 'maxmemory'.",
-        ));
-    }
+    crate::security::check_maxmemory(srv, c, cmd)?;
+    crate::persist::check_disk_errors(srv, cmd)?;
     if c.in_subscribed_context() && !subscribed_allowed(cmd) {
         return Err(Error::err(format!(
             "Can't execute '{}': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context",
@@ -283,6 +286,16 @@ fn acquire<'s>(srv: &'s Server, cmd: &Command, args: &[&[u8]]) -> Result<Locks<'
     }
 }
 
+/// Read-only commands look keys up as reads: a missing key publishes `keymiss` (Redis's
+/// `lookupKeyRead`), except the introspection ones that look with LOOKUP_NONOTIFY.
+fn reads_notify_misses(cmd: &Command) -> bool {
+    cmd.has(t::READONLY)
+        && !matches!(
+            cmd.name,
+            "object" | "memory" | "usage" | "encoding" | "freq" | "idletime" | "refcount"
+        )
+}
+
 /// Executes a command (after the checks): locks, runs, records effects, serves unblocked
 /// clients, updates stats.
 pub fn call(
@@ -306,22 +319,10 @@ pub fn call(
     };
     let mut db = Db::new(srv, locks, c.db, ex.now_ms);
     db.no_touch = c.no_touch;
-    let reply_start = out.len();
+    db.miss_events = reads_notify_misses(cmd);
+    db.fx.origin = c.id();
     let (res, block) = run_handler(ex, c, cmd, args, out, &mut db, 0);
-    // A subscriber that caused messages to itself (PUBLISH to its own channel, a keyspace event
-    // of its own write) gets them before the command's reply, as in Redis.
-    if c.sub_count() + c.shard_channels.len() > 0 && c.shared.outbox.lock().bytes > 0 {
-        let mut pending = Vec::new();
-        {
-            let mut ob = c.shared.outbox.lock();
-            while let Some(chunk) = ob.chunks.pop_front() {
-                pending.extend_from_slice(&chunk[ob.offset..]);
-                ob.offset = 0;
-            }
-            ob.bytes = 0;
-        }
-        out.splice(reply_start..reply_start, pending);
-    }
+    srv.tracking.after_command(srv, c, cmd, args, false);
     let mut outcome = Outcome::Done;
     if let Err(e) = &res {
         Reply::new(out, c.resp3).error(e.as_str());
@@ -419,7 +420,10 @@ pub fn call_nested<'a>(
     let dirty_before = db.fx.dirty;
     let saved_index = db.index;
     db.index = c.db;
+    let saved_miss = std::mem::replace(&mut db.miss_events, reads_notify_misses(cmd));
     let (res, block) = run_handler(ex, c, cmd, args, out, db, mode | IN_MULTI);
+    db.miss_events = saved_miss;
+    ex.srv.tracking.after_command(ex.srv, c, cmd, args, true);
     debug_assert!(
         block.is_none(),
         "commands cannot block inside MULTI/scripts"
@@ -462,6 +466,13 @@ pub fn finish_effects(srv: &Server, db: &mut Db<'_>, _wrap: Option<()>) {
     if !records.is_empty() {
         crate::persist::append_records(srv, records);
     }
+    if !db.fx.invalidated.is_empty() || db.fx.flushed {
+        let keys = std::mem::take(&mut db.fx.invalidated);
+        srv.tracking.invalidate(srv, db.fx.origin, &keys);
+        if std::mem::take(&mut db.fx.flushed) {
+            srv.tracking.flushed(srv);
+        }
+    }
 }
 
 /// Updates commandstats, errorstats, slow log and MONITOR for one executed command.
@@ -480,6 +491,18 @@ pub fn account_call(
     ThreadStats::bump(&st.calls, 1);
     ThreadStats::bump(&st.usec, us);
     ThreadStats::bump(&ex.stats.commands_processed, 1);
+    if srv.latency.tracking.load(Relaxed) {
+        st.hist.record_us(us);
+    }
+    let lat_threshold = srv.hot.latency_monitor_threshold.load(Relaxed);
+    if lat_threshold > 0 && us / 1000 >= lat_threshold {
+        let event = if cmd.has(t::FAST) {
+            "fast-command"
+        } else {
+            "command"
+        };
+        srv.latency.add_sample(event, us / 1000);
+    }
     if let Some(e) = err {
         ThreadStats::bump(&st.failed, 1);
         ex.stats.count_error(e.code());
@@ -581,6 +604,7 @@ pub fn client_gone(srv: &Server, c: &mut ClientState) {
     }
     crate::cmd::pubsub::unsubscribe_all(srv, c);
     crate::cmd::tx::unwatch_all(srv, c);
+    srv.tracking.disable(c.id());
     if c.monitor {
         let mut m = srv.monitors.write();
         m.retain(|m| m.id != c.id());

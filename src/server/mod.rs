@@ -9,9 +9,11 @@ pub mod blocking;
 pub mod client;
 pub mod cron;
 pub mod dispatch;
+pub mod latency;
 pub mod notify;
 pub mod pubsub;
 pub mod stats;
+pub mod tracking;
 pub mod worker;
 
 use parking_lot::{Mutex, RwLock};
@@ -151,6 +153,14 @@ pub struct Server {
     /// Lua scripting: EVAL script cache, FUNCTION libraries, the running script.
     pub scripting: crate::scripting::Engine,
     pub instantaneous: Mutex<cron::InstantMetrics>,
+    /// Snapshot and AOF state.
+    pub persist: crate::persist::State,
+    /// ACL users, log and denial counters.
+    pub acl: crate::security::acl::Acl,
+    /// Client-side caching: tracked keys and invalidation.
+    pub tracking: tracking::Tracking,
+    /// LATENCY events and the latency-tracking switch.
+    pub latency: latency::LatencyMonitor,
 }
 
 /// Maximum LRU clock value (24 bits), as in Redis.
@@ -196,9 +206,14 @@ impl Server {
             script_kill: AtomicBool::new(false),
             scripting: crate::scripting::Engine::new(),
             instantaneous: Mutex::new(cron::InstantMetrics::default()),
+            persist: crate::persist::State::default(),
+            acl: Default::default(),
+            tracking: tracking::Tracking::default(),
+            latency: latency::LatencyMonitor::new(cfg.get_bool("latency-tracking")),
             cfg,
         });
         srv.install_hooks();
+        crate::security::init(&srv);
         srv
     }
 
@@ -287,6 +302,10 @@ impl Server {
             .hot
             .tcp_keepalive
             .store(v.parse().unwrap_or(300), Relaxed));
+        hook!("latency-tracking", |s, v| s
+            .latency
+            .tracking
+            .store(v == "yes", Relaxed));
         hook!("latency-monitor-threshold", |s, v| s
             .hot
             .latency_monitor_threshold
@@ -388,7 +407,7 @@ impl Server {
 
     /// Whether writes must be recorded for the append-only file.
     pub fn aof_recording(&self) -> bool {
-        false
+        crate::persist::recording(self)
     }
 
     /// Publishes a keyspace notification if `class` is enabled.
@@ -419,7 +438,7 @@ impl Server {
     /// client's output buffer limit: a client over its hard limit, or over its soft limit for
     /// longer than allowed, is marked for disconnection and gets nothing more.
     pub fn deliver(&self, c: &Arc<ClientShared>, msg: Arc<[u8]>) {
-        if c.kill.load(Relaxed) {
+        if c.kill.load(Relaxed) || pubsub::defer_if_executing(c.id, &msg) {
             return;
         }
         let over = {
@@ -550,6 +569,7 @@ impl Handle {
 
 /// Binds and starts every thread; returns immediately.
 pub fn start(srv: Arc<Server>) -> std::io::Result<Handle> {
+    crate::persist::startup(&srv);
     let nthreads = match srv.cfg.get_i64("io-threads") {
         n if n > 0 => n as usize,
         _ => std::thread::available_parallelism().map_or(1, |n| n.get()),

@@ -47,7 +47,8 @@ pub fn parse_flags(s: &str) -> Option<u32> {
     Some(f)
 }
 
-/// Canonical letters for CONFIG GET, in Redis's order.
+/// Canonical letters for CONFIG GET, in Redis's order (`keyspaceEventsFlagsToString`): `n`
+/// is listed among the classes, so with `A` it is not shown at all, as in Redis.
 pub fn flags_to_string(f: u32) -> String {
     let mut s = String::new();
     if f & ALL == ALL {
@@ -64,6 +65,7 @@ pub fn flags_to_string(f: u32) -> String {
             (EVICTED, 'e'),
             (STREAM, 't'),
             (MODULE, 'd'),
+            (NEW, 'n'),
         ] {
             if f & bit != 0 {
                 s.push(c);
@@ -79,9 +81,6 @@ pub fn flags_to_string(f: u32) -> String {
     if f & KEY_MISS != 0 {
         s.push('m');
     }
-    if f & NEW != 0 {
-        s.push('n');
-    }
     s
 }
 
@@ -95,6 +94,9 @@ mod tests {
         assert_eq!(flags_to_string(parse_flags("Elg").unwrap()), "glE");
         assert_eq!(flags_to_string(parse_flags("").unwrap()), "");
         assert!(parse_flags("Q").is_none());
-        assert_eq!(flags_to_string(parse_flags("mnK").unwrap()), "Kmn");
+        assert_eq!(flags_to_string(parse_flags("mnK").unwrap()), "nKm");
+        assert_eq!(flags_to_string(parse_flags("AKEmn").unwrap()), "AKEm");
+        assert_eq!(flags_to_string(parse_flags("g$lshzxetd").unwrap()), "A");
+        assert_eq!(flags_to_string(parse_flags("Kgx").unwrap()), "gxK");
     }
 }

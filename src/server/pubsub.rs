@@ -8,12 +8,72 @@
 
 use hashbrown::HashMap;
 use parking_lot::RwLock;
+use std::cell::{Cell, RefCell};
 use std::sync::Arc;
 
 use super::client::ClientShared;
 use crate::util::glob::glob_match;
 
 type Subs = HashMap<u64, Arc<ClientShared>>;
+
+/// Pushes for the client whose command is executing on this thread.
+///
+/// Redis 7.2 (`server.pending_push_messages`) holds back a push addressed to the client that
+/// is running the command (PUBLISH to a channel it listens to, a keyspace event of its own
+/// write, inside MULTI or a script too) and appends it after the command's whole reply, so a
+/// push never lands inside or before the reply it belongs to. Pushes are also exempt from
+/// CLIENT REPLY OFF/SKIP (Redis's CLIENT_PUSHING flag): `direct` collects the subscription
+/// confirmations a subscribe-family command emits as its reply while replies are suppressed.
+#[derive(Default)]
+struct ExecPushes {
+    deferred: Vec<u8>,
+    direct: Vec<u8>,
+}
+
+thread_local! {
+    /// The client executing a command on this thread (0: none). A plain cell: every delivery
+    /// compares against it, so it must be cheap.
+    static EXEC_CLIENT: Cell<u64> = const { Cell::new(0) };
+    static EXEC_PUSHES: RefCell<ExecPushes> = RefCell::default();
+}
+
+/// Marks client `id` as executing a command on this thread; returns the previous marker for
+/// [`end_command`].
+pub fn begin_command(id: u64) -> u64 {
+    EXEC_CLIENT.with(|c| c.replace(id))
+}
+
+/// Ends a command: restores the previous marker and returns (confirmations written while the
+/// reply was suppressed, pushes held back until after the reply).
+pub fn end_command(prev: u64) -> (Vec<u8>, Vec<u8>) {
+    EXEC_CLIENT.with(|c| c.set(prev));
+    EXEC_PUSHES.with(|e| {
+        let mut e = e.borrow_mut();
+        if e.direct.is_empty() && e.deferred.is_empty() {
+            return (Vec::new(), Vec::new());
+        }
+        (
+            std::mem::take(&mut e.direct),
+            std::mem::take(&mut e.deferred),
+        )
+    })
+}
+
+/// Holds back `msg` if it is addressed to the client executing on this thread.
+#[inline]
+pub fn defer_if_executing(client_id: u64, msg: &[u8]) -> bool {
+    let cur = EXEC_CLIENT.with(|c| c.get());
+    if cur == 0 || cur != client_id {
+        return false;
+    }
+    EXEC_PUSHES.with(|e| e.borrow_mut().deferred.extend_from_slice(msg));
+    true
+}
+
+/// Writes a push the executing client must get even though its replies are suppressed.
+pub fn push_direct(bytes: &[u8]) {
+    EXEC_PUSHES.with(|e| e.borrow_mut().direct.extend_from_slice(bytes));
+}
 
 /// Hands one encoded message to one subscriber.
 pub type Deliver<'a> = dyn FnMut(&Arc<ClientShared>, Arc<[u8]>) + 'a;
@@ -38,24 +98,38 @@ pub enum Kind {
     Shard,
 }
 
-fn push_bulk(out: &mut Vec<u8>, s: &[u8]) {
-    out.push(b'$');
-    out.extend_from_slice(itoa::Buffer::new().format(s.len()).as_bytes());
-    out.extend_from_slice(b"\r\n");
-    out.extend_from_slice(s);
-    out.extend_from_slice(b"\r\n");
-}
-
 /// Encodes a pushed message: `[kind, a, b]` or `[kind, a, b, c]` as a RESP2 array or RESP3 push.
+/// One allocation of the exact size (the shared buffer every subscriber gets a reference to).
 pub fn encode_push(resp3: bool, parts: &[&[u8]]) -> Arc<[u8]> {
-    let mut out = Vec::with_capacity(32 + parts.iter().map(|p| p.len() + 16).sum::<usize>());
-    out.push(if resp3 { b'>' } else { b'*' });
-    out.extend_from_slice(itoa::Buffer::new().format(parts.len()).as_bytes());
-    out.extend_from_slice(b"\r\n");
+    let mut itoa = itoa::Buffer::new();
+    let len = 3
+        + itoa.format(parts.len()).len()
+        + parts
+            .iter()
+            .map(|p| 1 + itoa.format(p.len()).len() + 2 + p.len() + 2)
+            .sum::<usize>();
+    let mut arc: Arc<[std::mem::MaybeUninit<u8>]> = Arc::new_uninit_slice(len);
+    let buf = Arc::get_mut(&mut arc).expect("fresh allocation");
+    let mut at = 0;
+    let mut put = |bytes: &[u8]| {
+        for (d, s) in buf[at..at + bytes.len()].iter_mut().zip(bytes) {
+            d.write(*s);
+        }
+        at += bytes.len();
+    };
+    put(if resp3 { b">" } else { b"*" });
+    put(itoa.format(parts.len()).as_bytes());
+    put(b"\r\n");
     for p in parts {
-        push_bulk(&mut out, p);
+        put(b"$");
+        put(itoa.format(p.len()).as_bytes());
+        put(b"\r\n");
+        put(p);
+        put(b"\r\n");
     }
-    out.into()
+    debug_assert_eq!(at, len);
+    // SAFETY: the loop above wrote every one of the `len` bytes.
+    unsafe { arc.assume_init() }
 }
 
 /// Lazily encoded message in both protocol versions.
@@ -201,6 +275,30 @@ impl PubSub {
     }
 
     /// Number of distinct patterns (PUBSUB NUMPAT).
+    /// Every subscription of the given clients: (client id, kind, channel or pattern). ACL
+    /// changes use it to find subscribers whose channel permission was revoked.
+    pub fn subscriptions_of(
+        &self,
+        ids: &std::collections::HashSet<u64>,
+    ) -> Vec<(u64, Kind, Vec<u8>)> {
+        let reg = self.reg.read();
+        let mut out = Vec::new();
+        for (kind, map) in [
+            (Kind::Channel, &reg.channels),
+            (Kind::Pattern, &reg.patterns),
+            (Kind::Shard, &reg.shard_channels),
+        ] {
+            for (name, subs) in map.iter() {
+                for id in subs.keys() {
+                    if ids.contains(id) {
+                        out.push((*id, kind, name.clone()));
+                    }
+                }
+            }
+        }
+        out
+    }
+
     pub fn numpat(&self) -> usize {
         self.reg.read().patterns.len()
     }
@@ -213,5 +311,22 @@ impl PubSub {
             reg.patterns.len(),
             reg.shard_channels.len(),
         )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::encode_push;
+
+    #[test]
+    fn encodes_exactly() {
+        assert_eq!(
+            &encode_push(false, &[b"message", b"ch", b"hello"])[..],
+            b"*3\r\n$7\r\nmessage\r\n$2\r\nch\r\n$5\r\nhello\r\n"
+        );
+        assert_eq!(
+            &encode_push(true, &[b"pmessage", b"c*", b"", &[0u8; 12]])[..],
+            &b">4\r\n$8\r\npmessage\r\n$2\r\nc*\r\n$0\r\n\r\n$12\r\n\0\0\0\0\0\0\0\0\0\0\0\0\r\n"[..]
+        );
     }
 }

@@ -12,6 +12,8 @@ pub struct CmdStat {
     pub usec: AtomicU64,
     pub rejected: AtomicU64,
     pub failed: AtomicU64,
+    /// Latency histogram (latency-tracking).
+    pub hist: super::latency::HistSlot,
 }
 
 /// Counters owned by one thread.
@@ -63,6 +65,7 @@ impl ThreadStats {
             c.usec.store(0, Relaxed);
             c.rejected.store(0, Relaxed);
             c.failed.store(0, Relaxed);
+            c.hist.reset();
         }
         for a in [
             &self.commands_processed,

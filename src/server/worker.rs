@@ -209,7 +209,7 @@ pub fn run_worker(srv: Arc<Server>, idx: usize, poll: Poll, listeners: Vec<TcpLi
 
 /// Work done once every thread has stopped.
 pub fn final_shutdown(srv: &Server) {
-    let _ = srv;
+    crate::persist::final_shutdown(srv);
 }
 
 impl Worker {
@@ -256,7 +256,11 @@ impl Worker {
                         self.on_readable(i, peer_closed);
                     }
                     if writable {
-                        self.flush(i);
+                        if crate::persist::defer_replies(&self.srv) {
+                            self.dirty.push(i);
+                        } else {
+                            self.flush(i);
+                        }
                     }
                 }));
                 if res.is_err() {
@@ -450,12 +454,42 @@ impl Worker {
             // Commands that arrived with the end of the stream still run (and their replies
             // are attempted, as Redis writes them before it sees the EOF), then the client goes.
             self.process(i);
+            self.settle_waiter(i);
             self.flush(i);
             self.close(i);
             return;
         }
         self.process(i);
-        self.flush(i);
+        if crate::persist::defer_replies(&self.srv) {
+            // appendfsync always: reply after one fsync for every client of this round.
+            self.dirty.push(i);
+        } else {
+            self.flush(i);
+        }
+    }
+
+    /// A blocked client hung up: cancel its wait, or, if another thread is serving it at this
+    /// very moment, wait for that reply, so that it is written (a half-closed peer still reads
+    /// it) instead of being dropped with an element the client never saw.
+    fn settle_waiter(&mut self, i: usize) {
+        let Some(c) = self.conns.get_mut(i).and_then(|c| c.as_mut()) else {
+            return;
+        };
+        let Some(w) = c.state.shared.waiter.lock().clone() else {
+            return;
+        };
+        loop {
+            if w.try_cancel(WaiterState::Cancelled) {
+                blocking::remove_waiter(&self.srv, &w);
+                break;
+            }
+            if w.state() != WaiterState::Serving {
+                break;
+            }
+            std::thread::yield_now();
+        }
+        *c.state.shared.waiter.lock() = None;
+        c.blocked = false;
     }
 
     /// Executes every complete command in the connection's buffer.
@@ -514,6 +548,17 @@ impl Worker {
                             .collect();
                         dispatch::process_command(&exec, state, &args, wbuf)
                     };
+                    // Output limits apply while a pipeline's replies pile up, not only once the
+                    // whole batch ran (Redis checks as it appends a reply): a client that never
+                    // reads must not make the server buffer an unbounded batch.
+                    let pending = c.wbuf.len() - c.wpos;
+                    if pending > 64 * 1024 && srv.over_obuf_limit(&c.state.shared, pending as u64) {
+                        srv.kill_for_obuf(&c.state.shared);
+                        c.wbuf = Vec::new();
+                        c.wpos = 0;
+                        c.closing = true;
+                        break;
+                    }
                     match outcome {
                         Outcome::Done => {}
                         Outcome::Close => c.closing = true,
@@ -561,9 +606,11 @@ impl Worker {
             return false;
         };
         // Pull in what other threads queued for this client.
-        if c.state.shared.outbox.lock().bytes > 0 {
+        let foreign = c.state.shared.outbox.lock().bytes > 0;
+        if foreign {
             drain_outbox(c);
         }
+        crate::persist::before_reply(&self.srv, foreign);
         let fd = c.stream.as_raw_fd();
         while c.wpos < c.wbuf.len() {
             let rest = &c.wbuf[c.wpos..];
@@ -627,8 +674,11 @@ impl Worker {
             // Deliver what is already queued (e.g. a served reply), except for clients killed
             // for their output buffer.
             if !c.state.shared.obuf_killed.load(Acquire) {
-                drain_outbox(c);
-                c.closing = true;
+                self.settle_waiter(i);
+                if let Some(c) = self.conns.get_mut(i).and_then(|c| c.as_mut()) {
+                    drain_outbox(c);
+                    c.closing = true;
+                }
                 self.flush(i);
             }
             self.close(i);

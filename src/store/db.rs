@@ -27,6 +27,12 @@ pub struct Effects {
     pub custom_prop: bool,
     /// Whether records must be collected (the AOF is on).
     pub recording: bool,
+    /// Modified keys to report to client-side caching (only while some client tracks).
+    pub invalidated: Vec<Vec<u8>>,
+    /// A database was flushed (tracking clients get a null invalidation).
+    pub flushed: bool,
+    /// Id of the client whose command this is (0: none), for tracking's NOLOOP.
+    pub origin: u64,
 }
 
 /// Keyspace access for one command.
@@ -42,6 +48,9 @@ pub struct Db<'a> {
     pub no_touch: bool,
     /// Loading data (AOF/RDB): no lazy expiry, no notifications.
     pub loading: bool,
+    /// Lookups are reads in Redis's sense (`lookupKeyRead`): a missing key publishes a
+    /// `keymiss` event. Set for read-only commands and around the source reads of writes.
+    pub miss_events: bool,
 }
 
 /// Result of `lookup`: the slot of a live key.
@@ -98,6 +107,7 @@ impl<'a> Db<'a> {
             },
             no_touch: false,
             loading: false,
+            miss_events: false,
         }
     }
 
@@ -125,13 +135,17 @@ impl<'a> Db<'a> {
         let now = self.now;
         let loading = self.loading;
         let d = self.shard_db(hash);
-        let slot = d.keys.find(hash, key)?;
+        let Some(slot) = d.keys.find(hash, key) else {
+            self.key_miss(key);
+            return None;
+        };
         let expire = d.keys.at(slot).expire();
         if let Some(at) = expire
             && at <= now
             && !loading
         {
             self.expire_now(hash, slot, key);
+            self.key_miss(key);
             return None;
         }
         if touch && !self.no_touch {
@@ -139,6 +153,22 @@ impl<'a> Db<'a> {
             self.shard_db(hash).keys.at_mut(slot).set_lru(v);
         }
         Some(Found { hash, slot })
+    }
+
+    #[inline]
+    fn key_miss(&mut self, key: &[u8]) {
+        if self.miss_events {
+            self.notify(notify::KEY_MISS, "keymiss", key);
+        }
+    }
+
+    /// Runs `f` with read lookups (a missing key publishes `keymiss`), as Redis's
+    /// `lookupKeyRead` does for the source keys of write commands (BITOP, ZUNIONSTORE...).
+    pub fn reading<R>(&mut self, f: impl FnOnce(&mut Db<'a>) -> R) -> R {
+        let saved = std::mem::replace(&mut self.miss_events, true);
+        let r = f(self);
+        self.miss_events = saved;
+        r
     }
 
     /// Deletes an expired key found at `slot`, with the side effects of an expiry.
@@ -290,6 +320,9 @@ impl<'a> Db<'a> {
     pub fn add_with_expire(&mut self, key: &[u8], v: Value, expire: Option<i64>) {
         let hash = self.ks().hash(key);
         let lru = self.srv.lru_new();
+        if let Some(at) = super::field_expiry::value_next_expire(&v) {
+            self.shard_db(hash).hfe.register(key, at);
+        }
         let e = EntryPtr::new(key, v, expire, lru);
         let d = self.shard_db(hash);
         debug_assert!(d.keys.find(hash, key).is_none());
@@ -299,6 +332,8 @@ impl<'a> Db<'a> {
             d.expires.insert(hash, addr);
         }
         self.signal_ready(key);
+        // Redis's dbAdd announces every key it creates.
+        self.notify(notify::NEW, "new", key);
     }
 
     /// Sets a key to a value (overwriting any type). The TTL is cleared unless `keep_ttl`.
@@ -312,6 +347,9 @@ impl<'a> Db<'a> {
         match self.lookup(key, false) {
             None => self.add_with_expire(key, v, expire),
             Some(f) => {
+                if let Some(at) = super::field_expiry::value_next_expire(&v) {
+                    self.shard_db(f.hash).hfe.register(key, at);
+                }
                 let old_type = self.shard_db(f.hash).keys.at(f.slot).value_type();
                 let d = self.shard_db(f.hash);
                 let had_ttl = d.keys.at(f.slot).expire().is_some();
@@ -432,6 +470,9 @@ impl<'a> Db<'a> {
 
     /// [`Db::touch`] for a key of another database.
     pub fn touch_in(&mut self, db: usize, key: &[u8]) {
+        if self.srv.tracking.active() && !self.loading {
+            self.fx.invalidated.push(key.to_vec());
+        }
         let hash = self.ks().hash(key);
         let d = self.shard_db_at(db, hash);
         if d.watchers.is_empty() {
@@ -538,6 +579,7 @@ impl<'a> Db<'a> {
 
     /// Empties database `db` (all shards locked). Watchers of keys that existed are touched.
     pub fn flush_db(&mut self, db: usize) -> usize {
+        self.fx.flushed = true;
         let mut removed = 0;
         for i in 0..super::SHARDS {
             let d = &mut self.locks.shard(i).dbs[db];
@@ -651,6 +693,7 @@ impl<'a> Db<'a> {
             std::mem::swap(&mut da.keys, &mut db_.keys);
             std::mem::swap(&mut da.expires, &mut db_.expires);
             std::mem::swap(&mut da.expire_cursor, &mut db_.expire_cursor);
+            std::mem::swap(&mut da.hfe, &mut db_.hfe);
             for d in [&*da, &*db_] {
                 for ws in d.watchers.values() {
                     for w in ws {

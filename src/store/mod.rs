@@ -9,6 +9,7 @@
 
 pub mod db;
 pub mod entry;
+pub mod field_expiry;
 pub mod table;
 
 use parking_lot::{Mutex, MutexGuard};
@@ -47,6 +48,8 @@ pub struct DbShard {
     pub watchers: HashMap<Vec<u8>, Vec<WatchReg>>,
     /// Scan position of the active expiry cycle in `expires` (a tag).
     pub expire_cursor: u64,
+    /// Hashes with field TTLs (Redis 7.4 hash-field expiration), by earliest expire time.
+    pub hfe: field_expiry::FieldExpiryIndex,
 }
 
 impl DbShard {
@@ -55,6 +58,7 @@ impl DbShard {
         let addrs: Vec<usize> = self.keys.addrs().collect();
         self.keys.clear();
         self.expires.clear();
+        self.hfe.clear();
         for a in addrs {
             // SAFETY: the keys table owned these entries; they were removed from both tables.
             drop(unsafe { EntryPtr::from_raw(a) });
@@ -78,6 +82,19 @@ pub struct Keyspace {
     shards: Box<[CachePadded<Mutex<ShardData>>]>,
     hasher: foldhash::fast::RandomState,
     pub databases: usize,
+    /// A running point-in-time snapshot (see `persist::snapshot`).
+    pub snapshot: SnapshotHook,
+}
+
+/// Copy-on-first-lock support for snapshots taken without fork: `pending` has a bit for every
+/// shard the running snapshot has not copied yet. Whoever locks such a shard first (the
+/// snapshot thread or a command) hands it to `sink` before doing anything else with it, so the
+/// snapshot sees every shard exactly as it was when the snapshot started.
+#[derive(Default)]
+pub struct SnapshotHook {
+    pub pending: std::sync::atomic::AtomicU32,
+    #[allow(clippy::type_complexity)]
+    pub sink: Mutex<Option<Arc<dyn Fn(usize, &ShardData) + Send + Sync>>>,
 }
 
 /// Keeps each shard's mutex on its own cache line so two threads locking neighbouring shards
@@ -98,7 +115,27 @@ impl Keyspace {
             shards,
             hasher: foldhash::fast::RandomState::default(),
             databases,
+            snapshot: SnapshotHook::default(),
         }
+    }
+
+    /// Gives the shards of `locks` that a running snapshot still needs to its sink.
+    #[inline]
+    fn visit_snapshot<'a>(&self, locks: Locks<'a>) -> Locks<'a> {
+        use std::sync::atomic::Ordering::{AcqRel, Acquire};
+        let pending = self.snapshot.pending.load(Acquire);
+        if pending != 0 {
+            for (i, g) in locks.held.iter() {
+                let bit = 1u32 << i;
+                if pending & bit != 0 && self.snapshot.pending.fetch_and(!bit, AcqRel) & bit != 0 {
+                    let sink = self.snapshot.sink.lock().clone();
+                    if let Some(sink) = sink {
+                        sink(*i, g);
+                    }
+                }
+            }
+        }
+        locks
     }
 
     #[inline]
@@ -124,11 +161,11 @@ impl Keyspace {
             .into_iter()
             .map(|i| (i, self.shards[i].0.lock()))
             .collect();
-        Locks {
+        self.visit_snapshot(Locks {
             ks: self,
             held,
             all: false,
-        }
+        })
     }
 
     /// Locks the shards of these keys.
@@ -140,11 +177,11 @@ impl Keyspace {
     /// Locks every shard.
     pub fn lock_all(&self) -> Locks<'_> {
         let held = (0..SHARDS).map(|i| (i, self.shards[i].0.lock())).collect();
-        Locks {
+        self.visit_snapshot(Locks {
             ks: self,
             held,
             all: true,
-        }
+        })
     }
 
     /// Locks every shard if none is held by someone else right now.
@@ -153,11 +190,11 @@ impl Keyspace {
         for i in 0..SHARDS {
             held.push((i, self.shards[i].0.try_lock()?));
         }
-        Some(Locks {
+        Some(self.visit_snapshot(Locks {
             ks: self,
             held,
             all: true,
-        })
+        }))
     }
 
     /// Locks the given shards if they are free right now.
@@ -168,11 +205,11 @@ impl Keyspace {
         for i in idx {
             held.push((i, self.shards[i].0.try_lock()?));
         }
-        Some(Locks {
+        Some(self.visit_snapshot(Locks {
             ks: self,
             held,
             all: false,
-        })
+        }))
     }
 
     /// Locks every shard, giving up after `timeout` (used while a script may hold them).
@@ -182,11 +219,11 @@ impl Keyspace {
         for i in 0..SHARDS {
             held.push((i, self.shards[i].0.try_lock_until(deadline)?));
         }
-        Some(Locks {
+        Some(self.visit_snapshot(Locks {
             ks: self,
             held,
             all: true,
-        })
+        }))
     }
 
     /// Locks the given shards in order, giving up after `timeout`.
@@ -202,11 +239,11 @@ impl Keyspace {
         for i in idx {
             held.push((i, self.shards[i].0.try_lock_until(deadline)?));
         }
-        Some(Locks {
+        Some(self.visit_snapshot(Locks {
             ks: self,
             held,
             all: false,
-        })
+        }))
     }
 
     /// (keys, keys with a TTL) of database `db`, locking one shard at a time (INFO keyspace).
@@ -225,11 +262,11 @@ impl Keyspace {
     pub fn lock_one(&self, i: usize) -> Locks<'_> {
         let mut held = SmallVec::new();
         held.push((i, self.shards[i].0.lock()));
-        Locks {
+        self.visit_snapshot(Locks {
             ks: self,
             held,
             all: false,
-        }
+        })
     }
 }
 

@@ -314,10 +314,19 @@ impl TableEntry for PairBox {
     }
 }
 
+/// The TTL index key of a field: its expire time, then its hash with the bytes swapped.
+/// Fields with equal expire times are removed in index order; ordering them by the raw
+/// hash would remove them in slot order (a slot is chosen by the hash's top bits), leaving
+/// every survivor in one end of the table, where a shrink packs them into one long probe
+/// cluster and each later removal walks it (quadratic). Swapped bytes decorrelate the two.
+fn ttl_key(at_ms: i64, hash: u64) -> (i64, u64) {
+    (at_ms, hash.swap_bytes())
+}
+
 #[derive(Clone)]
 struct PairTable {
     table: OpenTable<PairBox>,
-    /// `(expire_ms, field hash)` of every field with a TTL.
+    /// [`ttl_key`] `(expire_ms, swapped field hash)` of every field with a TTL.
     ttl_index: BTreeSet<(i64, u64)>,
     /// Sum of the pairs' allocation sizes (for `mem_usage`).
     heap_bytes: usize,
@@ -362,7 +371,7 @@ impl PairTable {
     /// Drops the index key of the entry at `index` unless another entry still uses it.
     fn unindex(&mut self, at_ms: i64, hash: u64, index: usize) {
         if self.sharing_ttl_key(at_ms, hash, Some(index)).is_none() {
-            self.ttl_index.remove(&(at_ms, hash));
+            self.ttl_index.remove(&ttl_key(at_ms, hash));
         }
     }
 
@@ -378,7 +387,7 @@ impl PairTable {
         self.heap_bytes += pair.size();
         self.table.insert_absent(hash, pair);
         if let Some(at) = expire_ms {
-            self.ttl_index.insert((at, hash));
+            self.ttl_index.insert(ttl_key(at, hash));
         }
     }
 
@@ -438,7 +447,7 @@ impl PairTable {
             self.unindex(previous, hash, index);
         }
         self.replace(index, new);
-        self.ttl_index.insert((at_ms, hash));
+        self.ttl_index.insert(ttl_key(at_ms, hash));
         true
     }
 
@@ -460,9 +469,10 @@ impl PairTable {
     fn remove_expired(&mut self, now_ms: i64, max: usize) -> Vec<Vec<u8>> {
         let mut removed = Vec::new();
         while removed.len() < max {
-            let Some(&(at, hash)) = self.ttl_index.first() else {
+            let Some(&(at, key)) = self.ttl_index.first() else {
                 break;
             };
+            let hash = key.swap_bytes();
             if at > now_ms {
                 break;
             }
@@ -965,7 +975,7 @@ mod tests {
                     .iter()
                     .filter_map(|p| {
                         let v = p.view();
-                        v.expire_ms.map(|at| (at, seed.hash_bytes(v.field)))
+                        v.expire_ms.map(|at| ttl_key(at, seed.hash_bytes(v.field)))
                     })
                     .collect();
                 assert_eq!(table.ttl_index, expected);

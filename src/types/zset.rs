@@ -481,6 +481,15 @@ impl ZSet {
         }
     }
 
+    /// Converts a packed set to the large ("skiplist") encoding, as Redis's SORT does to the
+    /// sorted set it sorts (`zsetConvert(..., OBJ_ENCODING_SKIPLIST)`).
+    pub fn convert_to_skiplist(&mut self) {
+        if let Repr::Packed(p) = &self.repr {
+            let large = Large::from_packed(p, p.len);
+            self.repr = Repr::Large(Box::new(large));
+        }
+    }
+
     /// Redis's `zsetConvertToListpackIfNeeded`: converts a large set back to the packed encoding
     /// when it fits the limits (at most `zset-max-listpack-entries` elements, each member at most
     /// `zset-max-listpack-value` bytes). Redis calls it on the results of ZUNIONSTORE,

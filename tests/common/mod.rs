@@ -258,7 +258,12 @@ pub struct Raw {
 
 impl Raw {
     pub fn connect(port: u16) -> Raw {
-        let stream = TcpStream::connect(("127.0.0.1", port)).expect("connect");
+        Raw::connect_addr("127.0.0.1", port)
+    }
+
+    /// Connects to another local address of the server (protected-mode tests).
+    pub fn connect_addr(host: &str, port: u16) -> Raw {
+        let stream = TcpStream::connect((host, port)).expect("connect");
         stream
             .set_read_timeout(Some(Duration::from_secs(10)))
             .unwrap();

@@ -54,6 +54,7 @@ mod error;
 mod group;
 mod id;
 mod log;
+mod restore;
 
 #[cfg(test)]
 mod tests;
@@ -67,6 +68,7 @@ pub use error::{GroupNotFound, NoGroupContext, StreamError};
 pub use group::{Consumer, ConsumerGroup, PendingEntry};
 pub use id::{AddId, GroupStartId, ReadStartId, StreamId};
 pub use log::StreamRange;
+pub use restore::{LoadedConsumer, LoadedGroup};
 
 use group::PelEntry;
 use log::EntryLog;
