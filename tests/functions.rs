@@ -442,3 +442,33 @@ fn function_keys_and_atomic_writes() {
     }
     assert_eq!(r.s("GET n"), "\"800\"");
 }
+
+#[test]
+fn libraries_survive_save_and_restart() {
+    let dir = std::env::temp_dir().join(format!("pilgrim-functions-rdb-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    {
+        let s = Server::start_in(&dir, &[]);
+        let mut r = s.raw();
+        assert_eq!(load(&mut r, LIB), "\"mylib\"");
+        r.s("SET k v");
+        assert_eq!(r.s("SAVE"), "+OK");
+        // Stop the server but keep its directory (dropping a Server removes it).
+        let mut s = s;
+        s.kill9();
+        std::mem::forget(s);
+    }
+    let s = Server::start_in(&dir, &[]);
+    let mut r = s.raw();
+    assert_eq!(r.s("FCALL f3 1 k"), "\"v\"");
+    assert_eq!(r.s("FCALL_RO f3 1 k"), "\"v\"");
+    let list = r.s("FUNCTION LIST");
+    assert!(list.contains("\"mylib\""), "{list}");
+    assert!(r.s("INFO memory").contains("number_of_libraries:1"));
+    // DEBUG RELOAD keeps them too.
+    assert_eq!(r.s("DEBUG RELOAD"), "+OK");
+    assert_eq!(r.s("FCALL f1 1 a b"), "[\"a\", \"b\"]");
+    drop(s);
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -713,5 +713,5 @@ fn function_stats(ctx: &mut Ctx) -> CmdResult {
 
 fn update_counts(ctx: &Ctx) {
     let f = ctx.srv.scripting.functions.lock();
-    *ctx.srv.scripting.fn_counts.lock() = (f.libraries.len(), f.functions.len());
+    functions::publish(ctx.srv, &f);
 }

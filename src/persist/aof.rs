@@ -740,8 +740,9 @@ pub fn load_at_startup(srv: &Arc<Server>) -> Result<(), String> {
         total += buf.len() as u64;
         if buf.starts_with(b"REDIS") {
             let mut l = super::Loader::new(srv);
-            super::rdb::load_file(&buf, |k| l.push(k))
+            let aux = super::rdb::load_file(&buf, |k| l.push(k))
                 .map_err(|e| format!("Bad file format reading the append only file {name}: {e}"))?;
+            crate::scripting::functions::load_from_aux(srv, &aux);
             l.flush();
             loaded += l.loaded;
         } else {

@@ -248,8 +248,9 @@ pub fn load_rdb_file(srv: &Server, path: &std::path::Path) -> Result<u64, String
         .loading_total_bytes
         .store(buf.len() as u64, Relaxed);
     let mut l = Loader::new(srv);
-    rdb::load_file(&buf, |k| l.push(k))
+    let aux = rdb::load_file(&buf, |k| l.push(k))
         .map_err(|e| format!("Short read or corrupt RDB file {}: {e}", path.display()))?;
+    crate::scripting::functions::load_from_aux(srv, &aux);
     l.flush();
     srv.persist.load_keys_loaded.store(l.loaded, Relaxed);
     srv.persist.load_keys_expired.store(l.expired, Relaxed);
@@ -263,13 +264,14 @@ pub fn load_rdb_locked(db: &mut Db<'_>, buf: &[u8]) -> Result<u64, String> {
     let mut expired = 0;
     let databases = db.srv.ks.databases;
     let mut batch = Vec::new();
-    rdb::load_file(buf, |k| {
+    let aux = rdb::load_file(buf, |k| {
         if k.db >= databases {
             return Err("database index out of range".into());
         }
         batch.push(k);
         Ok(())
     })?;
+    crate::scripting::functions::load_from_aux(db.srv, &aux);
     let saved = db.index;
     let was_loading = db.loading;
     db.loading = true;

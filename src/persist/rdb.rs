@@ -39,6 +39,8 @@ pub const T_SET_LISTPACK: u8 = 20;
 pub const T_STREAM_LISTPACKS_3: u8 = 21;
 
 pub const OP_FUNCTION2: u8 = 0xF5;
+/// The aux-field name under which `load_file` returns a function library's code.
+pub const FUNCTION_AUX: &[u8] = b"\0function";
 pub const OP_FUNCTION_PRE_GA: u8 = 0xF6;
 pub const OP_MODULE_AUX: u8 = 0xF7;
 pub const OP_IDLE: u8 = 0xF8;
@@ -917,8 +919,9 @@ pub fn load_file(
                 aux.push((k, v));
             }
             OP_FUNCTION2 => {
-                // Function libraries are not supported: skip the code.
-                r.string()?;
+                // Function library code, handed to the caller among the aux fields.
+                let code = r.string()?;
+                aux.push((FUNCTION_AUX.to_vec(), code));
             }
             OP_FUNCTION_PRE_GA | OP_MODULE_AUX => {
                 return Err(format!("unsupported opcode {t:#x} at offset {}", r.pos - 1));

@@ -105,8 +105,12 @@ impl RdbFile {
 /// RDB header bytes (magic + aux fields).
 pub fn header(srv: &Server, aof_base: bool) -> Vec<u8> {
     let mut h = Vec::new();
-    let _ = srv;
     rdb::file_header(&mut h, &aux_fields(aof_base));
+    // Function libraries come right after the aux fields, as in Redis.
+    for code in srv.scripting.library_codes.lock().iter() {
+        h.push(rdb::OP_FUNCTION2);
+        rdb::put_string(&mut h, code, false);
+    }
     h
 }
 

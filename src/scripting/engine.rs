@@ -85,6 +85,9 @@ pub struct Engine {
     pub cached: AtomicU64,
     /// Libraries and functions loaded (FUNCTION STATS while a function holds the registry).
     pub fn_counts: Mutex<(usize, usize)>,
+    /// Code of every loaded library, for snapshots (kept beside the registry, whose lock a
+    /// running FCALL holds).
+    pub library_codes: Mutex<Vec<Vec<u8>>>,
 }
 
 impl Default for Engine {
@@ -102,6 +105,7 @@ impl Engine {
             wrote: AtomicBool::new(false),
             cached: AtomicU64::new(0),
             fn_counts: Mutex::new((0, 0)),
+            library_codes: Mutex::new(Vec::new()),
         }
     }
 }

@@ -616,6 +616,34 @@ pub fn crc64(mut crc: u64, data: &[u8]) -> u64 {
     crc
 }
 
+/// Refreshes the counts and library codes kept beside the registry.
+pub fn publish(srv: &crate::server::Server, f: &Functions) {
+    *srv.scripting.fn_counts.lock() = (f.libraries.len(), f.functions.len());
+    *srv.scripting.library_codes.lock() = f.libraries.values().map(|l| l.code.clone()).collect();
+}
+
+/// Loads the function libraries an RDB file carried (returned by `load_file` as aux fields).
+pub fn load_from_aux(srv: &crate::server::Server, aux: &[(Vec<u8>, Vec<u8>)]) {
+    let codes: Vec<&Vec<u8>> = aux
+        .iter()
+        .filter(|(k, _)| k.as_slice() == crate::persist::rdb::FUNCTION_AUX)
+        .map(|(_, v)| v)
+        .collect();
+    if codes.is_empty() {
+        return;
+    }
+    let mut f = srv.scripting.functions.lock();
+    for code in codes {
+        if let Err(e) = f.load(code, true) {
+            eprintln!(
+                "# Failed loading a function library from the RDB: {}",
+                e.as_str()
+            );
+        }
+    }
+    publish(srv, &f);
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
