@@ -588,6 +588,26 @@ fn config_file_users_and_aclfile() {
     assert_eq!(r.s("ACL SAVE"), "+OK");
     let text = std::fs::read_to_string(&aclfile).unwrap();
     assert!(text.contains("user carol on #"), "{text}");
+    // SAVE then LOAD gives back the same users, selectors included.
+    assert_eq!(
+        r.q(&[
+            "ACL",
+            "SETUSER",
+            "dave",
+            "on",
+            "#2bb80d537b1da3e38bd30361aa855686bde0eacd7162fef6a25fe97bf527a25b",
+            "%R~r*",
+            "&ch",
+            "+@read",
+            "-get",
+            "(+set ~w*)"
+        ]),
+        "+OK"
+    );
+    let before = r.s("ACL LIST");
+    assert_eq!(r.s("ACL SAVE"), "+OK");
+    assert_eq!(r.s("ACL LOAD"), "+OK");
+    assert_eq!(r.s("ACL LIST"), before);
     std::fs::write(
         &aclfile,
         "user default on nopass ~* &* +@all\nuser carol on >y +get\n",
@@ -690,4 +710,27 @@ fn protected_mode_and_log_client_info() {
     assert_eq!(ext.s("GET k"), "-NOAUTH Authentication required.");
     assert_eq!(ext.s("AUTH pw"), "+OK");
     assert_eq!(ext.s("GET k"), "(nil)");
+}
+
+#[test]
+fn acl_pubsub_default_allchannels() {
+    let s = Server::start_with(&["--acl-pubsub-default", "allchannels"]);
+    let mut a = s.raw();
+    assert_eq!(a.s("ACL SETUSER n on nopass +@all ~*"), "+OK");
+    assert!(
+        a.s("ACL LIST").contains("\"user n on nopass ~* &* +@all\""),
+        "{}",
+        a.s("ACL LIST")
+    );
+    assert_eq!(a.s("ACL SETUSER n reset"), "+OK");
+    assert!(
+        a.s("ACL LIST")
+            .contains("\"user n off sanitize-payload &* -@all\"")
+    );
+    assert_eq!(a.s("CONFIG SET acl-pubsub-default resetchannels"), "+OK");
+    assert_eq!(a.s("ACL SETUSER m on"), "+OK");
+    assert!(
+        a.s("ACL LIST")
+            .contains("\"user m on resetchannels -@all\"")
+    );
 }

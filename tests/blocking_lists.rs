@@ -534,3 +534,70 @@ fn killed_waiters_racing_pushes_lose_nothing() {
     assert_eq!(received.len() + remaining, total, "elements were lost");
     wait_blocked(&mut pusher, 0);
 }
+
+#[test]
+fn served_blocking_commands_replay_from_the_aof() {
+    // Blocking pops and moves served later are propagated as the plain commands they amounted
+    // to (LPOP/RPOP [count], LMOVE, RPOPLPUSH), so replaying the AOF rebuilds the same lists.
+    let n = std::process::id();
+    let dir = std::env::temp_dir().join(format!("pilgrim-lists-aof-{n}"));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let state = {
+        let s = Server::start_in(&dir, &["--appendonly", "yes", "--appendfsync", "always"]);
+        let mut admin = s.raw();
+        let mut w1 = block_clients(&s, &mut admin, &["BLPOP", "a", "0"], 1);
+        let mut w2 = block_clients(
+            &s,
+            &mut admin,
+            &["BLMOVE", "b", "c", "RIGHT", "LEFT", "0"],
+            1,
+        );
+        let mut w3 = block_clients(&s, &mut admin, &["BRPOPLPUSH", "c", "d", "0"], 1);
+        let mut w4 = block_clients(
+            &s,
+            &mut admin,
+            &["BLMPOP", "0", "1", "e", "RIGHT", "COUNT", "2"],
+            1,
+        );
+        assert_eq!(admin.s("RPUSH a 1 2 3"), ":3");
+        assert_eq!(w1[0].read().to_string(), r#"["a", "1"]"#);
+        assert_eq!(admin.s("RPUSH b x y"), ":2");
+        assert_eq!(w2[0].read().to_string(), r#""y""#);
+        assert_eq!(w3[0].read().to_string(), r#""y""#);
+        assert_eq!(admin.s("RPUSH e p q r"), ":3");
+        assert_eq!(w4[0].read().to_string(), r#"["e", ["r", "q"]]"#);
+        assert_eq!(admin.s("LMPOP 2 z a LEFT COUNT 1"), r#"["a", ["2"]]"#);
+        assert_eq!(admin.s("BRPOP a 0"), r#"["a", "3"]"#);
+        let state: Vec<String> = ["a", "b", "c", "d", "e"]
+            .iter()
+            .map(|k| admin.q(&["LRANGE", k, "0", "-1"]))
+            .collect();
+        assert_eq!(state, ["[]", r#"["x"]"#, "[]", r#"["y"]"#, r#"["p"]"#]);
+        // Stop without removing the directory (dropping a Server removes it).
+        let mut s = s;
+        s.kill9();
+        std::mem::forget(s);
+        state
+    };
+    let aof = std::fs::read(dir.join("appendonlydir/appendonly.aof.1.incr.aof")).unwrap();
+    let aof = String::from_utf8_lossy(&aof).to_ascii_uppercase();
+    for absent in ["BLPOP", "BRPOP", "BLMOVE", "BRPOPLPUSH", "BLMPOP", "LMPOP"] {
+        assert!(!aof.contains(&format!("{absent}\r\n")), "{absent} in {aof}");
+    }
+    for present in ["LPOP", "RPOP", "LMOVE", "RPOPLPUSH"] {
+        assert!(
+            aof.contains(&format!("{present}\r\n")),
+            "{present} not in {aof}"
+        );
+    }
+    let s = Server::start_in(&dir, &["--appendonly", "yes"]);
+    let mut r = s.raw();
+    let replayed: Vec<String> = ["a", "b", "c", "d", "e"]
+        .iter()
+        .map(|k| r.q(&["LRANGE", k, "0", "-1"]))
+        .collect();
+    assert_eq!(replayed, state);
+    drop(s);
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -540,3 +540,77 @@ fn estimates_against_exact_model() {
         assert_eq!(r.s("DEL u"), ":1");
     }
 }
+
+/// `keymiss` for missing keys read by PFCOUNT (one key or several) and by PFMERGE (the
+/// destination is read as a source first), `new` for created keys; the expected stream is
+/// what Redis 7 published for the same commands.
+#[test]
+fn keymiss_and_new_events() {
+    let s = Server::start();
+    let mut r = s.raw();
+    let mut sub = s.raw();
+    subscribe_keyevents(&mut r, &mut sub, "EAmn");
+    for (cmd, want) in [
+        ("PFCOUNT nokey13", ":0"),
+        ("PFCOUNT nokey14 nokey15", ":0"),
+        ("PFADD h a", ":1"),
+        ("PFMERGE m h nokey16", "+OK"),
+        ("PFMERGE h nokey17", "+OK"),
+        (
+            "PFDEBUG ENCODING nokey18",
+            "-ERR The specified key does not exist",
+        ),
+    ] {
+        assert_eq!(r.s(cmd), want, "{cmd}");
+    }
+    for want in [
+        "keymiss nokey13",
+        "keymiss nokey14",
+        "keymiss nokey15",
+        "new h",
+        "pfadd h",
+        "keymiss m",
+        "keymiss nokey16",
+        "new m",
+        "pfadd m",
+        "keymiss nokey17",
+        "pfadd h",
+    ] {
+        assert_eq!(next_event(&mut sub), want);
+    }
+    assert_eq!(r.s("PUBLISH __keyevent@0__:marker x"), ":1");
+    assert_eq!(next_event(&mut sub), "marker x");
+}
+
+/// The AOF replays HyperLogLog writes to the same bytes: PFADD, PFMERGE, PFDEBUG TODENSE,
+/// and PFCOUNT when it refreshed the cached estimate (Redis propagates that too).
+#[test]
+fn aof_replay_gives_identical_values() {
+    let dir = std::env::temp_dir().join(format!("pilgrim-hll-aof-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let extra = ["--appendonly", "yes"];
+    let mut s = Server::start_in(&dir, &extra);
+    let mut r = s.raw();
+    wait_until("loaded", || r.s("PING") == "+PONG");
+    pfadd_range(&mut r, "a", 0, 2000, |i| format!("a{i}"));
+    pfadd_range(&mut r, "b", 0, 50, |i| format!("b{i}"));
+    let card = r.cmd(&["PFCOUNT", "a"]).as_int();
+    assert!((1950..=2050).contains(&card), "{card}");
+    assert_eq!(r.s("PFMERGE m a b"), "+OK");
+    assert_eq!(r.s("PFDEBUG TODENSE b"), ":1");
+    let keys = ["a", "b", "m"];
+    let before: Vec<Vec<u8>> = keys
+        .iter()
+        .map(|k| r.cmd(&["GET", k]).as_bytes().to_vec())
+        .collect();
+    s.kill9();
+    std::mem::forget(s);
+    let s = Server::start_in(&dir, &extra);
+    let mut r = s.raw();
+    wait_until("loaded", || r.s("PING") == "+PONG");
+    for (k, v) in keys.iter().zip(&before) {
+        assert_eq!(r.cmd(&["GET", k]).as_bytes(), &v[..], "{k}");
+    }
+    assert_eq!(r.s("PFDEBUG ENCODING b"), "+dense");
+}

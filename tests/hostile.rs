@@ -330,6 +330,15 @@ impl Rng {
     }
 }
 
+/// Seeds per parser property: the default keeps the suite quick; PILGRIM_FUZZ_SEEDS=N runs N
+/// (a long run: `PILGRIM_FUZZ_SEEDS=200000 cargo test --test hostile fuzz_parser`).
+fn fuzz_seeds(default: u64) -> u64 {
+    std::env::var("PILGRIM_FUZZ_SEEDS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
+
 #[derive(Debug, PartialEq)]
 enum Parsed {
     Cmd(Vec<Vec<u8>>),
@@ -434,7 +443,7 @@ const LIM: Limits = Limits {
 
 #[test]
 fn fuzz_parser_roundtrip_of_valid_streams() {
-    for seed in 0..400u64 {
+    for seed in 0..fuzz_seeds(400) {
         let mut rng = Rng(seed);
         let cmds: Vec<Vec<Vec<u8>>> = (0..1 + rng.below(20))
             .map(|_| {
@@ -480,7 +489,7 @@ fn fuzz_parser_mutated_and_random_input_never_panics() {
             authenticated: false,
         },
     ];
-    for seed in 0..3000u64 {
+    for seed in 0..fuzz_seeds(3000) {
         let mut rng = Rng(seed.wrapping_mul(0x1000_0001));
         let mut input = Vec::new();
         for _ in 0..1 + rng.below(4) {
@@ -527,7 +536,7 @@ fn fuzz_parser_mutated_and_random_input_never_panics() {
 #[test]
 fn fuzz_parser_chunking_does_not_change_the_result() {
     // The same (possibly malformed) input must parse identically however it is split.
-    for seed in 0..500u64 {
+    for seed in 0..fuzz_seeds(500) {
         let mut rng = Rng(seed ^ 0x77);
         let mut input = Vec::new();
         for _ in 0..1 + rng.below(5) {
@@ -576,4 +585,256 @@ fn nul_bytes_in_inline_commands_over_the_wire() {
     );
     assert!(!closed);
     healthy(&s);
+}
+
+/// Commands left out of the argument fuzzer: they stop the server, block, change the
+/// connection's mode or reach outside the process.
+const FUZZ_SKIP: &[&str] = &[
+    "unsubscribe",
+    "punsubscribe",
+    "sunsubscribe",
+    "shutdown",
+    "debug",
+    "monitor",
+    "subscribe",
+    "psubscribe",
+    "ssubscribe",
+    "quit",
+    "reset",
+    "client",
+    "config",
+    "save",
+    "bgsave",
+    "bgrewriteaof",
+    "replicaof",
+    "slaveof",
+    "sync",
+    "psync",
+    "failover",
+    "migrate",
+    "wait",
+    "waitaof",
+    "multi",
+    "exec",
+    "watch",
+    "hello",
+    "auth",
+    "acl",
+    "eval",
+    "eval_ro",
+    "evalsha",
+    "evalsha_ro",
+    "fcall",
+    "fcall_ro",
+    "function",
+    "script",
+    "module",
+    "cluster",
+    "readonly",
+    "readwrite",
+    "select",
+    "swapdb",
+    "flushall",
+    "flushdb",
+    "latency",
+    "sentinel",
+    "replconf",
+    "lastsave",
+];
+
+const VOCAB: &[&str] = &[
+    "k1",
+    "z",
+    "s",
+    "geo",
+    "missing",
+    "0",
+    "1",
+    "-1",
+    "2",
+    "10",
+    "3.5",
+    "-0.5",
+    "inf",
+    "-inf",
+    "+inf",
+    "nan",
+    "9223372036854775807",
+    "-9223372036854775808",
+    "99999999999999999999",
+    "",
+    "NX",
+    "XX",
+    "GT",
+    "LT",
+    "CH",
+    "INCR",
+    "EX",
+    "PX",
+    "EXAT",
+    "PXAT",
+    "KEEPTTL",
+    "GET",
+    "WITHSCORES",
+    "LIMIT",
+    "COUNT",
+    "BYSCORE",
+    "BYLEX",
+    "REV",
+    "MATCH",
+    "TYPE",
+    "STREAMS",
+    "ID",
+    "MAXLEN",
+    "MINID",
+    "~",
+    "=",
+    "*",
+    "$",
+    ">",
+    "+",
+    "-",
+    "(1",
+    "[a",
+    "(",
+    "[",
+    "MKSTREAM",
+    "STORE",
+    "STOREDIST",
+    "WEIGHTS",
+    "AGGREGATE",
+    "SUM",
+    "MIN",
+    "MAX",
+    "ANY",
+    "ASC",
+    "DESC",
+    "BYRADIUS",
+    "BYBOX",
+    "FROMMEMBER",
+    "FROMLONLAT",
+    "m",
+    "km",
+    "WITHCOORD",
+    "WITHDIST",
+    "WITHHASH",
+    "IDX",
+    "LEN",
+    "MINMATCHLEN",
+    "BIT",
+    "BYTE",
+    "OVERFLOW",
+    "WRAP",
+    "SAT",
+    "FAIL",
+    "u8",
+    "i64",
+    "u63",
+    "#1",
+    "SET",
+    "INCRBY",
+    "JUSTID",
+    "IDLE",
+    "TIME",
+    "RETRYCOUNT",
+    "FORCE",
+    "LASTID",
+    "ENTRIESREAD",
+    "CREATE",
+    "DESTROY",
+    "SETID",
+    "DELCONSUMER",
+    "CREATECONSUMER",
+    "HELP",
+    "g",
+    "c",
+    "0-1",
+    "1-0",
+    "18446744073709551615-18446744073709551615",
+    "FULL",
+    "NOMKSTREAM",
+    "ENCODING",
+    "FREQ",
+    "REPLACE",
+    "DB",
+    "ABSTTL",
+    "WITHVALUES",
+    "RANK",
+    "MAXLEN",
+    "USAGE",
+    "SAMPLES",
+    "DOCTOR",
+    "STATS",
+    "GETKEYS",
+    "INFO",
+    "DOCS",
+    "LIST",
+    "FILTERBY",
+    "RESETSTAT",
+    "ALPHA",
+    "BY",
+    "nosort",
+    "#",
+    "LEFT",
+    "RIGHT",
+    "BEFORE",
+    "AFTER",
+];
+
+#[test]
+fn fuzz_command_arguments() {
+    let s = Server::start();
+    setup(&s);
+    let mut r = s.raw();
+    assert_eq!(r.s("SET k1 10"), "+OK");
+    assert_eq!(r.s("ZADD z 1 a 2 b 3 c"), ":3");
+    assert!(r.s("XADD s 1-1 f v").starts_with('"'));
+    assert_eq!(r.s("GEOADD geo 13.36 38.11 p1 15.08 37.50 p2"), ":2");
+    assert_eq!(r.s("XGROUP CREATE s g 0"), "+OK");
+    let all = r.cmd(&["COMMAND"]);
+    let mut names = Vec::new();
+    for c in all.items() {
+        let it = c.items();
+        let name = String::from_utf8_lossy(it[0].as_bytes()).to_string();
+        let flags: Vec<String> = it[2].items().iter().map(|f| f.to_string()).collect();
+        if FUZZ_SKIP.contains(&name.as_str()) || flags.iter().any(|f| f == "+blocking") {
+            continue;
+        }
+        names.push(name);
+    }
+    names.sort();
+    assert!(names.len() > 100, "{}", names.len());
+    // PILGRIM_FUZZ_ROUNDS raises the number of invocations per command for longer runs.
+    let rounds: usize = std::env::var("PILGRIM_FUZZ_ROUNDS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(40);
+    let mut rng = Rng(0xf00d);
+    for name in &names {
+        for _ in 0..rounds {
+            let mut argv: Vec<Vec<u8>> = vec![name.as_bytes().to_vec()];
+            for _ in 0..rng.below(7) {
+                let w = VOCAB[rng.below(VOCAB.len() as u64) as usize];
+                argv.push(if rng.below(20) == 0 {
+                    vec![rng.next() as u8, 0, 0xff]
+                } else {
+                    w.as_bytes().to_vec()
+                });
+            }
+            let rep = r.cmd(&argv).to_string();
+            assert!(
+                !rep.contains("internal error"),
+                "{:?} -> {rep}",
+                argv.iter()
+                    .map(|a| String::from_utf8_lossy(a).into_owned())
+                    .collect::<Vec<_>>()
+            );
+            // Exactly one reply per command.
+            let sync = r.s("ECHO sync");
+            assert_eq!(sync, "\"sync\"", "after {argv:?} -> {rep}");
+        }
+    }
+    assert_eq!(r.s("PING"), "+PONG");
+    let mut w = s.raw();
+    assert_eq!(w.s("GET witness"), "\"intact\"");
 }

@@ -249,3 +249,31 @@ fn query_buffer_and_bulk_limits() {
         "-ERR Protocol error: invalid bulk length"
     );
 }
+
+#[test]
+fn unauthenticated_clients_get_tight_protocol_limits() {
+    let s = Server::start_with(&["--requirepass", "pw"]);
+    let mut big_count = s.raw();
+    big_count.send(b"*11\r\n");
+    assert_eq!(
+        big_count.read().to_string(),
+        "-ERR Protocol error: unauthenticated multibulk length"
+    );
+    assert!(big_count.closed());
+    let mut big_bulk = s.raw();
+    big_bulk.send(b"*2\r\n$4\r\nAUTH\r\n$16385\r\n");
+    assert_eq!(
+        big_bulk.read().to_string(),
+        "-ERR Protocol error: unauthenticated bulk length"
+    );
+    assert!(big_bulk.closed());
+    // Once authenticated, the normal limits apply.
+    let mut ok = s.raw();
+    assert_eq!(ok.s("AUTH pw"), "+OK");
+    let args: Vec<String> = std::iter::once("MSET".to_string())
+        .chain((0..20).map(|i| format!("k{}", i / 2)))
+        .collect();
+    assert_eq!(ok.q(&args), "+OK");
+    let v = vec![b'x'; 20_000];
+    assert_eq!(ok.q(&[b"SET".as_slice(), b"big", &v]), "+OK");
+}

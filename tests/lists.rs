@@ -953,13 +953,19 @@ fn blocking_commands_inside_multi_do_not_block() {
 fn blocking_commands_in_scripts() {
     let s = Server::start();
     let mut r = s.raw();
-    if r.s("EVAL return 1 0").starts_with("-ERR unknown command") {
-        return; // scripting is not built in this tree yet
-    }
     // BLPOP/BRPOP/BLMOVE/BRPOPLPUSH are `noscript`; BLMPOP runs and does not block.
     assert_eq!(
         r.q(&["EVAL", "return redis.call('blpop', KEYS[1], 0)", "1", "k"]),
-        "-ERR This Redis command is not allowed from script script: 1, on @user_script:1."
+        "-ERR This Redis command is not allowed from script script: 4bec37c9115f995bf276f7704a7ed879c6c262a9, on @user_script:1."
+    );
+    assert_eq!(
+        r.q(&[
+            "EVAL",
+            "return redis.call('blmove', KEYS[1], 'd', 'LEFT', 'LEFT', 0)",
+            "1",
+            "k"
+        ]),
+        "-ERR This Redis command is not allowed from script script: fb7ba8b8d4ba11bbc99e89eeef878ad286997046, on @user_script:1."
     );
     assert_eq!(
         r.q(&[

@@ -1411,3 +1411,112 @@ fn spop_rebuild_encodings() {
     assert_eq!(r.s("OBJECT ENCODING l"), "\"listpack\"");
     assert_eq!(r.s("SCARD l"), ":2");
 }
+
+/// `keymiss` (reads of missing keys, as Redis's lookupKeyRead: read-only commands and the
+/// sources of the STORE forms, repeated keys included; not SPOP/SREM/SMOVE) and `new` (every
+/// key created). The expected stream is what Redis 7 published for the same commands.
+#[test]
+fn keymiss_and_new_events() {
+    let s = Server::start();
+    let mut r = s.raw();
+    let mut sub = s.raw();
+    subscribe_keyevents(&mut r, &mut sub, "EAmn");
+    for cmd in [
+        "SMEMBERS nokey",
+        "SPOP nokey",
+        "SPOP nokey 2",
+        "SREM nokey a",
+        "SADD s a b",
+        "SINTERSTORE d nokey1 s nokey1",
+        "SUNIONSTORE d s nokey2",
+        "SDIFFSTORE d2 nokey3 s",
+        "SMOVE nokey4 s a",
+        "SMOVE s nokey5 a",
+        "SINTER s nokey6",
+        "SINTERCARD 2 nokey7 s",
+        "SRANDMEMBER nokey8",
+        "SSCAN nokey9 0",
+        "SISMEMBER nokey10 a",
+        "SMISMEMBER nokey11 a",
+        "SCARD nokey12",
+        "SDIFF s nokey19 nokey19",
+    ] {
+        let reply = r.s(cmd);
+        assert!(!reply.starts_with('-'), "{cmd}: {reply}");
+    }
+    let expected = [
+        "keymiss nokey",
+        "new s",
+        "sadd s",
+        "keymiss nokey1",
+        "keymiss nokey1",
+        "keymiss nokey2",
+        "new d",
+        "sunionstore d",
+        "keymiss nokey3",
+        "srem s",
+        "new nokey5",
+        "sadd nokey5",
+        "keymiss nokey6",
+        "keymiss nokey7",
+        "keymiss nokey8",
+        "keymiss nokey9",
+        "keymiss nokey10",
+        "keymiss nokey11",
+        "keymiss nokey12",
+        "keymiss nokey19",
+        "keymiss nokey19",
+    ];
+    for want in expected {
+        assert_eq!(next_event(&mut sub), want);
+    }
+    assert_eq!(r.s("PUBLISH __keyevent@0__:marker x"), ":1");
+    assert_eq!(next_event(&mut sub), "marker x");
+}
+
+/// SPOP is not deterministic, so the AOF records what it did: SREM of the popped members (in
+/// batches), or DEL when the whole set went. Replaying the file rebuilds the same sets.
+#[test]
+fn aof_replays_spop_as_srem() {
+    let dir = std::env::temp_dir().join(format!("pilgrim-sets-aof-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let extra = ["--appendonly", "yes"];
+    let mut s = Server::start_in(&dir, &extra);
+    let mut r = s.raw();
+    wait_until("loaded", || r.s("PING") == "+PONG");
+    let members: Vec<String> = (0..3000).map(|i| format!("m{i}")).collect();
+    fill(&mut r, "big", &members);
+    assert!(r.s("SPOP big").starts_with('"'));
+    assert_eq!(r.cmd(&["SPOP", "big", "3"]).items().len(), 3);
+    // More than one propagation batch (1024 members per SREM).
+    assert_eq!(r.cmd(&["SPOP", "big", "2500"]).items().len(), 2500);
+    assert_eq!(r.s("SADD ints 1 2 3 4 5 6"), ":6");
+    assert_eq!(r.cmd(&["SPOP", "ints", "5"]).items().len(), 5);
+    assert_eq!(r.s("SADD gone a b"), ":2");
+    assert_eq!(r.cmd(&["SPOP", "gone", "10"]).items().len(), 2);
+    assert_eq!(r.s("SADD one x"), ":1");
+    assert_eq!(r.s("SPOP one"), "\"x\"");
+    assert_eq!(r.s("SMOVE ints moved 7"), ":0");
+    assert_eq!(r.s("SUNIONSTORE u big ints"), ":497");
+    let before_big = members_of(&mut r, "big");
+    let before_ints = members_of(&mut r, "ints");
+    assert_eq!(before_big.len(), 496);
+    let incr = std::fs::read(dir.join("appendonlydir/appendonly.aof.1.incr.aof")).unwrap();
+    let text = String::from_utf8_lossy(&incr);
+    assert!(
+        !text.contains("SPOP") && !text.contains("spop"),
+        "SPOP recorded as itself"
+    );
+    assert!(text.contains("SREM"));
+    assert!(text.contains("DEL"));
+    s.kill9();
+    std::mem::forget(s);
+    let s = Server::start_in(&dir, &extra);
+    let mut r = s.raw();
+    wait_until("loaded", || r.s("PING") == "+PONG");
+    assert_eq!(members_of(&mut r, "big"), before_big);
+    assert_eq!(members_of(&mut r, "ints"), before_ints);
+    assert_eq!(r.s("SCARD u"), ":497");
+    assert_eq!(r.s("EXISTS gone one"), ":0");
+}

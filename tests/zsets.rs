@@ -807,7 +807,7 @@ fn set_operations() {
     if r.s("SADD s y w") == ":2" {
         assert_eq!(
             r.s("ZUNION 2 a s WITHSCORES"),
-            "[\"x\", \"1\", \"w\", \"1\", \"y\", \"3\", \"z\", \"3\"]"
+            "[\"w\", \"1\", \"x\", \"1\", \"y\", \"3\", \"z\", \"3\"]"
         );
         assert_eq!(
             r.s("ZINTER 2 s b WITHSCORES"),

@@ -54,6 +54,13 @@ fn main() {
     };
     // As Redis: clients connecting while the data set loads get -LOADING, and the server
     // announces itself ready only once the data set is in memory.
+    if srv.loading.load(std::sync::atomic::Ordering::SeqCst) {
+        eprintln!(
+            "Pilgrim {} listening on {} while loading the data set",
+            pilgrim::VERSION,
+            handle.addr()
+        );
+    }
     while srv.loading.load(std::sync::atomic::Ordering::SeqCst) {
         std::thread::sleep(std::time::Duration::from_millis(1));
     }

@@ -94,6 +94,14 @@ fn check_key(ctx: &mut Ctx, key: &[u8]) -> Result<Held, Error> {
 /// and merges one key at a time: a bad key reports its error only if every key before it
 /// merged cleanly.
 fn collect_values(ctx: &mut Ctx, keys: &[&[u8]]) -> Result<Vec<Vec<u8>>, Error> {
+    // Read lookups, as Redis's lookupKeyRead: a missing key publishes `keymiss`.
+    let saved_miss = std::mem::replace(&mut ctx.db.miss_events, true);
+    let r = collect_values_inner(ctx, keys);
+    ctx.db.miss_events = saved_miss;
+    r
+}
+
+fn collect_values_inner(ctx: &mut Ctx, keys: &[&[u8]]) -> Result<Vec<Vec<u8>>, Error> {
     let mut values = Vec::with_capacity(keys.len());
     for &key in keys {
         match check_key(ctx, key) {

@@ -23,6 +23,7 @@ static MEMORY_SUBS: &[Command] = &[
             "O(1)",
             "Outputs a memory problems report.",
         )
+        .compat("Reports only an empty instance, no issue, or usage above maxmemory.")
         .tips(&[
             "nondeterministic_output",
             "request_policy:all_shards",
@@ -43,6 +44,7 @@ static MEMORY_SUBS: &[Command] = &[
             "Depends on how much memory is allocated, could be slow",
             "Returns the allocator statistics.",
         )
+        .compat("A short summary of the counting allocator, not jemalloc's report.")
         .tips(&[
             "nondeterministic_output",
             "request_policy:all_shards",
@@ -63,6 +65,7 @@ static MEMORY_SUBS: &[Command] = &[
             "O(1)",
             "Returns details about memory usage.",
         )
+        .compat("Overhead and fragmentation figures are estimates; allocator.* mirror used memory and RSS.")
         .tips(&[
             "nondeterministic_output",
             "request_policy:all_shards",
@@ -78,7 +81,8 @@ static MEMORY_SUBS: &[Command] = &[
             "O(N) where N is the number of samples.",
             "Estimates the memory usage of a key.",
         )
-        .syntax("key [SAMPLES count]"),
+        .syntax("key [SAMPLES count]")
+        .compat("SAMPLES is validated but the size is computed from the whole value."),
 ];
 
 fn memory_usage(ctx: &mut Ctx) -> CmdResult {

@@ -199,10 +199,7 @@ fn publish(ctx: &mut Ctx) -> CmdResult {
 }
 
 fn spublish(ctx: &mut Ctx) -> CmdResult {
-    let srv = ctx.srv;
-    let n = srv
-        .pubsub
-        .spublish(ctx.arg(1), ctx.arg(2), &mut |c, m| srv.deliver(c, m));
+    let n = ctx.srv.spublish(ctx.arg(1), ctx.arg(2));
     ctx.out.int(n as i64);
     Ok(())
 }

@@ -65,7 +65,7 @@ pub static COMMANDS: &[Command] = &[
         .flags(ADMIN | NOSCRIPT | LOADING | STALE | PROTECTED | KS_ALL)
         .doc("server", "1.0.0", "Depends on subcommand.", "A container for debugging commands.")
         .syntax("subcommand [arg [arg ...]]")
-        .compat("Subcommands: HELP, SLEEP, SET-ACTIVE-EXPIRE, OBJECT, PROTOCOL, LOG."),
+        .compat("Subcommands: HELP, SLEEP, SET-ACTIVE-EXPIRE, OBJECT, PROTOCOL, LOG, RELOAD."),
 ];
 
 static CONFIG_SUBS: &[Command] = &[

@@ -191,15 +191,28 @@ fn with_sets<R>(
 ) -> Result<R, Error> {
     let mut ptrs: Vec<Option<*const Set>> = Vec::with_capacity(keys.len());
     let mut seen: HashMap<&[u8], usize> = HashMap::with_capacity(keys.len());
+    // Every caller reads its sources the way Redis's lookupKeyRead does (a missing key
+    // publishes `keymiss`), the STORE forms included.
+    let saved_miss = std::mem::replace(&mut ctx.db.miss_events, true);
     for (i, &key) in keys.iter().enumerate() {
         if let Some(&j) = seen.get(key) {
+            if ptrs[j].is_none() {
+                // Redis looks a repeated key up again: a missing one is missed again.
+                ctx.db.contains(key);
+            }
             ptrs.push(ptrs[j]);
             continue;
         }
         seen.insert(key, i);
-        let p = ctx.db.get_set(key)?.map(|s| s as *const Set);
-        ptrs.push(p);
+        match ctx.db.get_set(key) {
+            Ok(s) => ptrs.push(s.map(|s| s as *const Set)),
+            Err(e) => {
+                ctx.db.miss_events = saved_miss;
+                return Err(e);
+            }
+        }
     }
+    ctx.db.miss_events = saved_miss;
     // SAFETY: each pointer targets the boxed `Set` of a live key in a shard this command holds
     // locked (the command's key specs cover every key). The box is freed or mutated only by a
     // keyspace write, and the keyspace is not reachable again until `f` returns: `f` borrows

@@ -385,6 +385,13 @@ fn write_out(srv: &Server, sync: bool) {
             res = f.write_all(&buf);
         }
         if res.is_err() {
+            if st.fsync.load(Relaxed) == FSYNC_ALWAYS {
+                // Replies are waiting for this write: they must never be sent (as Redis).
+                eprintln!(
+                    "# Can't recover from AOF write error when the AOF fsync policy is 'always'. Exiting..."
+                );
+                std::process::exit(1);
+            }
             st.write_failed.store(true, Relaxed);
             // Keep the data: put it back in front of what was appended meanwhile.
             let mut inner = st.inner.lock();
@@ -408,6 +415,13 @@ fn write_out(srv: &Server, sync: bool) {
             st.synced.store(end, SeqCst);
             st.last_fsync_ms.store(crate::util::now_ms(), Relaxed);
         } else {
+            if st.fsync.load(Relaxed) == FSYNC_ALWAYS {
+                eprintln!(
+                    "# Can't persist AOF for fsync error when the AOF fsync policy is 'always': {}. Exiting...",
+                    std::io::Error::last_os_error()
+                );
+                std::process::exit(1);
+            }
             st.write_failed.store(true, Relaxed);
         }
     }
@@ -654,6 +668,12 @@ pub fn shutdown(srv: &Server) {
     }
 }
 
+/// Whether there is an AOF to load (a manifest, or an old single-file AOF).
+pub fn has_files(srv: &Server) -> bool {
+    dir(srv).join(manifest_name(srv)).exists()
+        || Path::new(&srv.cfg.get("appendfilename")).is_file()
+}
+
 /// Loads the AOF at start-up (creating it when missing) and opens it for appending.
 pub fn load_at_startup(srv: &Arc<Server>) -> Result<(), String> {
     let st = &srv.persist.aof;
@@ -668,6 +688,26 @@ pub fn load_at_startup(srv: &Arc<Server>) -> Result<(), String> {
                 mpath.display()
             ));
         }
+    };
+    // A single-file AOF from Redis 6 or older in `dir`: move it into the directory as the base.
+    let legacy = PathBuf::from(srv.cfg.get("appendfilename"));
+    let manifest = match manifest {
+        None if legacy.is_file() => {
+            std::fs::create_dir_all(&d)
+                .map_err(|e| format!("Can't create {}: {e}", d.display()))?;
+            let name = srv.cfg.get("appendfilename");
+            std::fs::rename(&legacy, d.join(&name))
+                .map_err(|e| format!("Can't move {name} into {}: {e}", d.display()))?;
+            let m = Manifest {
+                base: Some((name, 1)),
+                incrs: Vec::new(),
+                history: Vec::new(),
+            };
+            write_manifest(srv, &m).map_err(|e| e.to_string())?;
+            eprintln!("* Upgraded the old-style AOF into {}", d.display());
+            Some(m)
+        }
+        m => m,
     };
     let Some(manifest) = manifest else {
         // No AOF yet: create one from the (empty) data set before serving clients.
@@ -751,8 +791,8 @@ pub fn load_at_startup(srv: &Arc<Server>) -> Result<(), String> {
 }
 
 /// Outcome of parsing one RESP command from the AOF.
-enum Parsed {
-    Cmd(Vec<Vec<u8>>, usize),
+enum Parsed<'a> {
+    Cmd(Vec<&'a [u8]>, usize),
     Incomplete,
     Bad,
 }
@@ -765,7 +805,7 @@ fn parse_line(buf: &[u8], pos: usize) -> Option<(i64, usize)> {
     Some((n, pos + nl + 2))
 }
 
-fn parse_cmd(buf: &[u8], mut pos: usize) -> Parsed {
+fn parse_cmd(buf: &[u8], mut pos: usize) -> Parsed<'_> {
     if buf[pos] != b'*' {
         return Parsed::Bad;
     }
@@ -804,7 +844,7 @@ fn parse_cmd(buf: &[u8], mut pos: usize) -> Parsed {
         if &buf[p + len..p + len + 2] != b"\r\n" {
             return Parsed::Bad;
         }
-        argv.push(buf[p..p + len].to_vec());
+        argv.push(&buf[p..p + len]);
         pos = p + len + 2;
     }
     Parsed::Cmd(argv, pos)
@@ -832,10 +872,10 @@ fn replay(srv: &Arc<Server>, buf: &[u8], name: &str) -> Result<usize, String> {
     let mut client = ClientState::new(shared, true);
     let mut pos = 0;
     let mut good = 0;
-    let mut multi: Option<(usize, Vec<Vec<Vec<u8>>>)> = None;
+    let mut multi: Option<(usize, Vec<Vec<&[u8]>>)> = None;
     let mut out = Vec::new();
-    let mut batch: Vec<Vec<Vec<u8>>> = Vec::new();
-    let run = |client: &mut ClientState, batch: &mut Vec<Vec<Vec<u8>>>, out: &mut Vec<u8>| {
+    let mut batch: Vec<Vec<&[u8]>> = Vec::new();
+    let run = |client: &mut ClientState, batch: &mut Vec<Vec<&[u8]>>, out: &mut Vec<u8>| {
         if batch.is_empty() {
             return;
         }
@@ -843,9 +883,8 @@ fn replay(srv: &Arc<Server>, buf: &[u8], name: &str) -> Result<usize, String> {
         let mut db = Db::new(srv, srv.ks.lock_all(), client.db, now);
         db.loading = true;
         for argv in batch.drain(..) {
-            let name = String::from_utf8_lossy(&argv[0]).to_ascii_lowercase();
-            if name == "select" {
-                if let Some(n) = std::str::from_utf8(&argv[1])
+            if argv[0].eq_ignore_ascii_case(b"select") && argv.len() == 2 {
+                if let Some(n) = std::str::from_utf8(argv[1])
                     .ok()
                     .and_then(|s| s.parse().ok())
                     && n < srv.ks.databases
@@ -854,9 +893,12 @@ fn replay(srv: &Arc<Server>, buf: &[u8], name: &str) -> Result<usize, String> {
                 }
                 continue;
             }
-            let args: Vec<&[u8]> = argv.iter().map(|a| a.as_slice()).collect();
+            let args = argv;
             let Ok((cmd, _)) = srv.commands.lookup(&args) else {
-                eprintln!("# Unknown command '{name}' reading the append only file");
+                eprintln!(
+                    "# Unknown command '{}' reading the append only file",
+                    String::from_utf8_lossy(args[0])
+                );
                 continue;
             };
             db.index = client.db;
@@ -930,8 +972,9 @@ fn replay(srv: &Arc<Server>, buf: &[u8], name: &str) -> Result<usize, String> {
     Ok(good)
 }
 
-/// The AOF fields of INFO persistence.
-pub fn info_fields(srv: &Server) -> String {
+/// The AOF fields of INFO persistence: the ones always shown, and the ones shown while the
+/// AOF is on (after the module fields, as Redis orders them).
+pub fn info_fields(srv: &Server) -> (String, String) {
     let st = &srv.persist.aof;
     let rw = st.rewrite_in_progress();
     let cur = if rw {
@@ -944,7 +987,7 @@ pub fn info_fields(srv: &Server) -> String {
     } else {
         -1
     };
-    let mut s = format!(
+    let s = format!(
         "aof_enabled:{}\r\naof_rewrite_in_progress:{}\r\naof_rewrite_scheduled:{}\r\naof_last_rewrite_time_sec:{}\r\naof_current_rewrite_time_sec:{}\r\naof_last_bgrewrite_status:{}\r\naof_rewrites:{}\r\naof_rewrites_consecutive_failures:{}\r\naof_last_write_status:{}\r\naof_last_cow_size:0\r\n",
         st.on.load(Relaxed) as u8,
         rw as u8,
@@ -964,9 +1007,10 @@ pub fn info_fields(srv: &Server) -> String {
             "ok"
         },
     );
+    let mut extra = String::new();
     if st.on.load(Relaxed) {
         let pending = st.appended.load(Relaxed) - st.written.load(Relaxed);
-        s.push_str(&format!(
+        extra.push_str(&format!(
             "aof_current_size:{}\r\naof_base_size:{}\r\naof_pending_rewrite:0\r\naof_buffer_length:{}\r\naof_pending_bio_fsync:0\r\naof_delayed_fsync:{}\r\n",
             st.current_size.load(Relaxed),
             st.base_size.load(Relaxed),
@@ -974,7 +1018,7 @@ pub fn info_fields(srv: &Server) -> String {
             st.delayed_fsync.load(Relaxed),
         ));
     }
-    s
+    (s, extra)
 }
 
 #[cfg(test)]

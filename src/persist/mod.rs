@@ -42,6 +42,9 @@ pub struct State {
     /// The running snapshot (INFO progress and memory overhead).
     pub job: Mutex<Option<Arc<snapshot::Job>>>,
     pub last_cow_bytes: AtomicUsize,
+    /// Start (Unix seconds) and size of the load in progress.
+    pub loading_start: AtomicI64,
+    pub loading_total_bytes: AtomicU64,
     /// A save already happened during this shutdown (SHUTDOWN SAVE then process exit).
     pub shutdown_done: AtomicBool,
     pub aof: aof::AofState,
@@ -116,7 +119,25 @@ pub fn rdb_path(srv: &Server) -> PathBuf {
 pub fn startup(srv: &Arc<Server>) {
     *srv.persist.me.lock() = Arc::downgrade(srv);
     aof::install_hooks(srv);
+    let aof_on = srv.cfg.get_bool("appendonly");
+    let has_data = if aof_on {
+        aof::has_files(srv)
+    } else {
+        rdb_path(srv).exists()
+    };
+    if !has_data {
+        // Nothing to load: no LOADING phase (a new AOF is created right away).
+        if aof_on && let Err(e) = aof::load_at_startup(srv) {
+            eprintln!("# Fatal error creating the append only file: {e}");
+            std::process::exit(1);
+        }
+        srv.persist.aof.mark_started();
+        return;
+    }
     srv.loading.store(true, SeqCst);
+    srv.persist
+        .loading_start
+        .store(crate::util::now_ms() / 1000, Relaxed);
     let s = srv.clone();
     std::thread::Builder::new()
         .name("pilgrim-load".into())
@@ -223,6 +244,9 @@ pub fn load_rdb_file(srv: &Server, path: &std::path::Path) -> Result<u64, String
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(0),
         Err(e) => return Err(format!("Error opening {}: {e}", path.display())),
     };
+    srv.persist
+        .loading_total_bytes
+        .store(buf.len() as u64, Relaxed);
     let mut l = Loader::new(srv);
     let aux = rdb::load_file(&buf, |k| l.push(k))
         .map_err(|e| format!("Short read or corrupt RDB file {}: {e}", path.display()))?;
@@ -453,6 +477,16 @@ pub fn info_section(srv: &Server) -> String {
     let now = crate::util::now_ms();
     let bg = st.bgsave_in_progress.load(Relaxed);
     let job = st.job.lock().clone();
+    let (aof_main, aof_extra) = aof::info_fields(srv);
+    let loading_extra = if srv.loading.load(Relaxed) {
+        let total = st.loading_total_bytes.load(Relaxed);
+        format!(
+            "loading_start_time:{}\r\nloading_total_bytes:{total}\r\nloading_rdb_used_mem:0\r\nloading_loaded_bytes:0\r\nloading_loaded_perc:0.00\r\nloading_eta_seconds:1\r\n",
+            st.loading_start.load(Relaxed)
+        )
+    } else {
+        String::new()
+    };
     let cur_bg = if bg {
         (now - st.bgsave_started_ms.load(Relaxed)) / 1000
     } else {
@@ -464,7 +498,7 @@ pub fn info_section(srv: &Server) -> String {
         -1
     };
     format!(
-        "loading:{}\r\nasync_loading:0\r\ncurrent_cow_peak:{}\r\ncurrent_cow_size:{}\r\ncurrent_cow_size_age:0\r\ncurrent_fork_perc:0.00\r\ncurrent_save_keys_processed:{}\r\ncurrent_save_keys_total:{}\r\nrdb_changes_since_last_save:{}\r\nrdb_bgsave_in_progress:{}\r\nrdb_last_save_time:{}\r\nrdb_last_bgsave_status:{}\r\nrdb_last_bgsave_time_sec:{}\r\nrdb_current_bgsave_time_sec:{}\r\nrdb_saves:{}\r\nrdb_last_cow_size:{}\r\nrdb_last_load_keys_expired:{}\r\nrdb_last_load_keys_loaded:{}\r\n{}module_fork_in_progress:0\r\nmodule_fork_last_cow_size:0\r\n",
+        "loading:{}\r\nasync_loading:0\r\ncurrent_cow_peak:{}\r\ncurrent_cow_size:{}\r\ncurrent_cow_size_age:0\r\ncurrent_fork_perc:0.00\r\ncurrent_save_keys_processed:{}\r\ncurrent_save_keys_total:{}\r\nrdb_changes_since_last_save:{}\r\nrdb_bgsave_in_progress:{}\r\nrdb_last_save_time:{}\r\nrdb_last_bgsave_status:{}\r\nrdb_last_bgsave_time_sec:{}\r\nrdb_current_bgsave_time_sec:{}\r\nrdb_saves:{}\r\nrdb_last_cow_size:{}\r\nrdb_last_load_keys_expired:{}\r\nrdb_last_load_keys_loaded:{}\r\n{}module_fork_in_progress:0\r\nmodule_fork_last_cow_size:0\r\n{}{}",
         srv.loading.load(Relaxed) as u8,
         job.as_ref().map_or(0, |j| j.peak_bytes.load(Relaxed)),
         job.as_ref().map_or(0, |j| j.pending_bytes.load(Relaxed)),
@@ -484,6 +518,8 @@ pub fn info_section(srv: &Server) -> String {
         st.last_cow_bytes.load(Relaxed),
         st.load_keys_expired.load(Relaxed),
         st.load_keys_loaded.load(Relaxed),
-        aof::info_fields(srv),
+        aof_main,
+        aof_extra,
+        loading_extra,
     )
 }

@@ -490,3 +490,57 @@ pub fn default_user_nopass(srv: &Server) -> bool {
 pub fn acl_denied_stat(srv: &Server, kind: usize) -> u64 {
     srv.acl.denied[kind].load(Relaxed)
 }
+
+/// Checks a user's password without touching a client (no ACL LOG entry). Returns the user
+/// name on success.
+pub fn check_password(srv: &Server, user: &[u8], pass: &[u8]) -> Result<String, Error> {
+    let name = String::from_utf8_lossy(user).into_owned();
+    match srv.acl.get(&name) {
+        Some(u) if u.enabled && u.password_matches(pass) => Ok(name),
+        _ => Err(Error::lit(
+            "WRONGPASS invalid username-password pair or user is disabled.",
+        )),
+    }
+}
+
+/// Compares two byte strings in time independent of where they differ (via their SHA-256).
+pub fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    let (ha, hb) = (acl::sha256(a), acl::sha256(b));
+    ha.iter().zip(hb.iter()).fold(0u8, |d, (x, y)| d | (x ^ y)) == 0
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn constant_time_comparison() {
+        assert!(constant_time_eq(b"secret", b"secret"));
+        assert!(!constant_time_eq(b"secret", b"secreT"));
+        assert!(!constant_time_eq(b"", b"x"));
+    }
+
+    #[test]
+    fn selector_argument_merging() {
+        let args: Vec<&[u8]> = vec![b"on", b"(+get", b"~a*)", b"(+set ~b*)", b"off"];
+        let merged = acl::merge_selector_args(&args).unwrap();
+        assert_eq!(
+            merged,
+            vec![
+                b"on".to_vec(),
+                b"(+get ~a*)".to_vec(),
+                b"(+set ~b*)".to_vec(),
+                b"off".to_vec()
+            ]
+        );
+        assert!(acl::merge_selector_args(&[b"(+get".as_slice()]).is_none());
+    }
+
+    #[test]
+    fn password_hashes() {
+        assert_eq!(
+            acl::hex(&acl::sha256(b"p1")),
+            "f64551fcd6f07823cb87971cfb91446425da18286b3ab1ef935e0cbd7a69f68a"
+        );
+    }
+}

@@ -253,6 +253,7 @@ fn is_local(addr: &str) -> bool {
 
 /// Acquires the locks a command needs. Waits for a running script unless it turns busy.
 fn acquire<'s>(srv: &'s Server, cmd: &Command, args: &[&[u8]]) -> Result<Locks<'s>, Error> {
+    let _ro = crate::store::ReadOnlyLocking::new(cmd.has(t::READONLY));
     let idx: Option<smallvec::SmallVec<[usize; 4]>> = if cmd.has(t::KS_ALL) {
         None
     } else {

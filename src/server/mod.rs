@@ -430,16 +430,41 @@ impl Server {
     /// PUBLISH: delivers to subscribers, returns the receiver count.
     pub fn publish(&self, channel: &[u8], message: &[u8]) -> usize {
         self.stats.pubsub_messages.fetch_add(1, Relaxed);
-        self.pubsub
-            .publish(channel, message, &mut |c, m| self.deliver(c, m))
+        let mut wakes = pubsub::Wakes::new();
+        let n = self.pubsub.publish(channel, message, &mut |c, m| {
+            if self.enqueue(c, m) {
+                wakes.add(self, c);
+            }
+        });
+        wakes.send(self);
+        n
+    }
+
+    /// SPUBLISH: delivers to shard channel subscribers, returns the receiver count.
+    pub fn spublish(&self, channel: &[u8], message: &[u8]) -> usize {
+        let mut wakes = pubsub::Wakes::new();
+        let n = self.pubsub.spublish(channel, message, &mut |c, m| {
+            if self.enqueue(c, m) {
+                wakes.add(self, c);
+            }
+        });
+        wakes.send(self);
+        n
     }
 
     /// Queues bytes for a client owned by any worker and wakes that worker. Enforces the
     /// client's output buffer limit: a client over its hard limit, or over its soft limit for
     /// longer than allowed, is marked for disconnection and gets nothing more.
     pub fn deliver(&self, c: &Arc<ClientShared>, msg: Arc<[u8]>) {
+        if self.enqueue(c, msg) {
+            self.wake_client(c);
+        }
+    }
+
+    /// The queueing half of [`Server::deliver`]; true if the client's worker must be woken.
+    pub fn enqueue(&self, c: &Arc<ClientShared>, msg: Arc<[u8]>) -> bool {
         if c.kill.load(Relaxed) || pubsub::defer_if_executing(c.id, &msg) {
-            return;
+            return false;
         }
         let over = {
             let mut ob = c.outbox.lock();
@@ -451,7 +476,7 @@ impl Server {
         if over {
             self.kill_for_obuf(c);
         }
-        self.wake_client(c);
+        true
     }
 
     /// Checks a client's pending output against its class limits (Redis's

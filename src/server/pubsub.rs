@@ -75,6 +75,53 @@ pub fn push_direct(bytes: &[u8]) {
     EXEC_PUSHES.with(|e| e.borrow_mut().direct.extend_from_slice(bytes));
 }
 
+/// The workers to wake after a fan-out: each subscriber's worker gets one batch of attention
+/// notices (one queue lock and at most one wake-up) instead of one per subscriber.
+pub struct Wakes {
+    ids: smallvec::SmallVec<[(usize, u64); 16]>,
+}
+
+impl Wakes {
+    pub fn new() -> Wakes {
+        Wakes {
+            ids: smallvec::SmallVec::new(),
+        }
+    }
+
+    /// Notes a client whose outbox got data (once until its worker looks at it). A sleeping
+    /// worker is woken at once, so it drains while the fan-out goes on; busy ones get the
+    /// batch at the end.
+    #[inline]
+    pub fn add(&mut self, srv: &super::Server, c: &ClientShared) {
+        if !c.pending.swap(true, std::sync::atomic::Ordering::AcqRel) {
+            match srv.workers.get().map(|ws| &ws[c.worker]) {
+                Some(w) if w.is_sleeping() => w.attention(c.id),
+                _ => self.ids.push((c.worker, c.id)),
+            }
+        }
+    }
+
+    /// Sends the notices, one batch per worker.
+    pub fn send(mut self, srv: &super::Server) {
+        if self.ids.is_empty() {
+            return;
+        }
+        let Some(ws) = srv.workers.get() else {
+            return;
+        };
+        self.ids.sort_unstable_by_key(|&(w, _)| w);
+        for chunk in self.ids.chunk_by(|a, b| a.0 == b.0) {
+            ws[chunk[0].0].attention_many(chunk.iter().map(|&(_, id)| id));
+        }
+    }
+}
+
+impl Default for Wakes {
+    fn default() -> Self {
+        Wakes::new()
+    }
+}
+
 /// Hands one encoded message to one subscriber.
 pub type Deliver<'a> = dyn FnMut(&Arc<ClientShared>, Arc<[u8]>) + 'a;
 

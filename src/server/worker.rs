@@ -71,6 +71,19 @@ impl WorkerShared {
         self.push(Msg::Attention(id));
     }
 
+    /// Whether the worker is (about to be) asleep in epoll.
+    pub fn is_sleeping(&self) -> bool {
+        self.sleeping.load(SeqCst)
+    }
+
+    /// Asks the worker to look at several clients: one queue lock, at most one wake-up.
+    pub fn attention_many(&self, ids: impl Iterator<Item = u64>) {
+        self.queue.lock().extend(ids.map(Msg::Attention));
+        if self.sleeping.swap(false, SeqCst) {
+            let _ = self.waker.wake();
+        }
+    }
+
     /// Wakes the worker unconditionally (shutdown).
     pub fn wake(&self) {
         let _ = self.waker.wake();

@@ -86,6 +86,27 @@ pub struct Keyspace {
     pub snapshot: SnapshotHook,
 }
 
+thread_local! {
+    static READ_ONLY_LOCKING: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// While alive, locks taken on this thread are for a read-only command: they do not make a
+/// running snapshot copy the shards (reads cannot change them, and an expired key removed on
+/// the way was logically gone at load time anyway).
+pub struct ReadOnlyLocking(bool);
+
+impl ReadOnlyLocking {
+    pub fn new(read_only: bool) -> Self {
+        ReadOnlyLocking(READ_ONLY_LOCKING.with(|c| c.replace(read_only)))
+    }
+}
+
+impl Drop for ReadOnlyLocking {
+    fn drop(&mut self) {
+        READ_ONLY_LOCKING.with(|c| c.set(self.0));
+    }
+}
+
 /// Copy-on-first-lock support for snapshots taken without fork: `pending` has a bit for every
 /// shard the running snapshot has not copied yet. Whoever locks such a shard first (the
 /// snapshot thread or a command) hands it to `sink` before doing anything else with it, so the
@@ -124,7 +145,7 @@ impl Keyspace {
     fn visit_snapshot<'a>(&self, locks: Locks<'a>) -> Locks<'a> {
         use std::sync::atomic::Ordering::{AcqRel, Acquire};
         let pending = self.snapshot.pending.load(Acquire);
-        if pending != 0 {
+        if pending != 0 && !READ_ONLY_LOCKING.with(|c| c.get()) {
             for (i, g) in locks.held.iter() {
                 let bit = 1u32 << i;
                 if pending & bit != 0 && self.snapshot.pending.fetch_and(!bit, AcqRel) & bit != 0 {

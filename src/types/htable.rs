@@ -19,7 +19,8 @@
 //!   between (cyclically). Deletion shifts later entries back (no tombstones), so the
 //!   invariant holds after every operation and lookups stop at the first empty slot.
 //! - `len <= capacity * 13 / 16`, so there is always an empty slot and probes terminate.
-//!   The table halves when fewer than 1/8 of the slots are used.
+//!   The table halves when fewer than 1/8 of the slots are used, unless the smaller table
+//!   would pack the entries into long probe runs (see `shrink`): then it stays larger.
 //! - The hash seed is chosen once per table and never changes (it is kept on resize), so
 //!   hash-space cursors stay meaningful for the life of the value.
 //!
@@ -267,10 +268,53 @@ impl<E: TableEntry> OpenTable<E> {
             }
             j = (j + 1) & mask;
         }
-        if self.capacity() > MIN_CAPACITY && self.len < self.capacity() / 8 {
-            self.resize(capacity_for(self.len));
+        // Shrink checks run when `len + 1` is a power of two: at the usual threshold, and
+        // again at each halving if a shrink was refused (amortised O(1) per removal).
+        if self.capacity() > MIN_CAPACITY
+            && self.len < self.capacity() / 8
+            && (self.len + 1).is_power_of_two()
+        {
+            self.shrink();
         }
         removed
+    }
+
+    /// Halves (or more) the table, unless every smaller capacity would pack the entries into
+    /// long probe runs. That happens when removals followed slot order (HSCAN + HDEL, or
+    /// expiring fields by TTL): the survivors then share a narrow range of hash prefixes,
+    /// which any smaller table maps onto a small run of slots, making every later operation
+    /// on them linear. A capacity is accepted when the average probe displacement it gives
+    /// (computed from home counts, without moving anything) stays small.
+    fn shrink(&mut self) {
+        const MAX_AVG_DISPLACEMENT: usize = 8;
+        let mut target = capacity_for(self.len);
+        while target < self.capacity() {
+            let shift = 64 - target.trailing_zeros();
+            let mut homes = vec![0u32; target];
+            for entry in self.slots.iter().flatten() {
+                homes[(entry.key_hash(&self.seed) >> shift) as usize] += 1;
+            }
+            // Linear probing: entries waiting for a slot carry over to the next one; two
+            // passes account for runs that wrap around.
+            let mut waiting = 0usize;
+            let mut displacement = 0usize;
+            for pass in 0..2 {
+                for &n in &homes {
+                    if pass == 0 {
+                        waiting += n as usize;
+                    }
+                    if waiting > 0 {
+                        waiting -= 1;
+                        displacement += waiting;
+                    }
+                }
+            }
+            if displacement <= MAX_AVG_DISPLACEMENT * self.len.max(1) {
+                self.resize(target);
+                return;
+            }
+            target *= 2;
+        }
     }
 
     /// Iterates over the entries in slot order.
@@ -286,8 +330,9 @@ impl<E: TableEntry> OpenTable<E> {
     }
 
     /// A uniformly random occupied index (`pick(n)` must return a uniform value below `n`).
-    /// Each try hits an occupied slot with probability load >= 1/8 (the shrink policy), so
-    /// the expected number of tries is small and every entry is equally likely.
+    /// Each try hits an occupied slot with probability load (at least 1/8 under the usual
+    /// shrink policy, lower only while a shrink is refused), and every entry is equally
+    /// likely.
     pub(crate) fn random_index(&self, pick: &mut impl FnMut(usize) -> usize) -> Option<usize> {
         if self.len == 0 {
             return None;

@@ -32,6 +32,20 @@ impl Server {
 
     /// Starts a server whose working directory is `dir` (kept when the server stops).
     pub fn start_in(dir: &std::path::Path, extra: &[&str]) -> Server {
+        Server::start_until(dir, extra, &["ready to accept connections on "])
+    }
+
+    /// Starts a server and returns as soon as it listens, while it may still be loading its
+    /// data set (clients then get `-LOADING`).
+    pub fn start_listening(dir: &std::path::Path, extra: &[&str]) -> Server {
+        Server::start_until(
+            dir,
+            extra,
+            &["listening on ", "ready to accept connections on "],
+        )
+    }
+
+    fn start_until(dir: &std::path::Path, extra: &[&str], markers: &[&str]) -> Server {
         let mut args: Vec<String> = vec![
             "--port".into(),
             "0".into(),
@@ -63,8 +77,11 @@ impl Server {
             if reader.read_line(&mut line).unwrap_or(0) == 0 {
                 panic!("server exited before becoming ready");
             }
-            if let Some(pos) = line.find("ready to accept connections on ") {
-                let rest = &line[pos + "ready to accept connections on ".len()..];
+            if let Some((pos, marker)) = markers
+                .iter()
+                .find_map(|m| line.find(m).map(|pos| (pos, *m)))
+            {
+                let rest = &line[pos + marker.len()..];
                 let addr = rest.split_whitespace().next().expect("addr");
                 port = addr
                     .rsplit(':')
