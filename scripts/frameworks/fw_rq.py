@@ -1,0 +1,49 @@
+"""RQ workload: the producer enqueues the jobs, then `rq worker --burst`
+runs them (started by frameworks.sh), then `check` reads every result."""
+import os
+import sys
+
+from redis import Redis
+from rq import Queue
+
+URL = os.environ["FW_URL"]
+N = int(os.environ.get("FW_JOBS", "20"))
+
+
+def add(x, y):
+    return x + y
+
+
+def enqueue():
+    q = Queue("fw-rq", connection=Redis.from_url(URL))
+    ids = [q.enqueue("fw_rq.add", i, 2 * i).id for i in range(N)]
+    with open(os.environ["FW_RQ_IDS"], "w") as f:
+        f.write("\n".join(ids))
+    print(f"rq: enqueued {len(ids)} jobs, queue length {len(q)}")
+    return 0
+
+
+def check():
+    from rq.job import Job
+
+    conn = Redis.from_url(URL)
+    with open(os.environ["FW_RQ_IDS"]) as f:
+        ids = f.read().split()
+    bad = 0
+    for i, job_id in enumerate(ids):
+        job = Job.fetch(job_id, connection=conn)
+        status = job.get_status()
+        got = job.return_value()
+        if status != "finished" or got != 3 * i:
+            print(f"rq: job {i}: status {status}, expected {3 * i}, got {got!r}")
+            bad += 1
+    q = Queue("fw-rq", connection=conn)
+    if len(q) != 0:
+        print(f"rq: queue still holds {len(q)} jobs")
+        bad += 1
+    print(f"rq: {len(ids)} jobs checked, {bad} wrong")
+    return 1 if bad else 0
+
+
+if __name__ == "__main__":
+    sys.exit({"enqueue": enqueue, "check": check}[sys.argv[1]]())
