@@ -168,7 +168,7 @@ PY() { (cd "$FW_DIR" && timeout "$STEP_TIMEOUT" "$VENV/bin/python" "$@"); }
 run_celery() {
     local worker rc=0
     start_bg "$LOGS/celery-worker.log" bash -c "cd '$FW_DIR' && exec '$VENV/bin/celery' -A fw_celery worker \
-        -Q fw-celery --concurrency=2 --loglevel=INFO --without-gossip --without-mingle"
+        -Q fw-celery --concurrency=2 --loglevel=INFO"
     worker=$BG_PID
     PY fw_celery.py >"$LOGS/celery-producer.log" 2>&1 || rc=1
     kill -0 "$worker" 2>/dev/null || { echo "celery: the worker exited early" >>"$LOGS/celery-producer.log"; rc=1; }

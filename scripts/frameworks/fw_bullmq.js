@@ -2,7 +2,7 @@
 // Every job must complete with the right return value, seen both through
 // job.waitUntilFinished (QueueEvents) and the 'completed' events.
 'use strict';
-const { Queue, Worker, QueueEvents } = require('bullmq');
+const { Queue, Worker, QueueEvents, FlowProducer } = require('bullmq');
 
 const url = new URL(process.env.FW_URL);
 const connection = {
@@ -22,7 +22,19 @@ async function main() {
   await queueEvents.waitUntilReady();
 
   const queue = new Queue(NAME, { connection });
-  const worker = new Worker(NAME, async (job) => job.data.x + job.data.y, { connection, concurrency: 2 });
+  const worker = new Worker(
+    NAME,
+    async (job) => {
+      if (job.name === 'boom') throw new Error(`boom ${job.data.x}`);
+      if (job.name === 'sum') {
+        // A flow's parent: runs after its children, sums their results.
+        const values = Object.values(await job.getChildrenValues());
+        return values.reduce((a, b) => a + b, 0);
+      }
+      return job.data.x + job.data.y;
+    },
+    { connection, concurrency: 2 },
+  );
   worker.on('error', (err) => console.log(`bullmq: worker error: ${err}`));
   await worker.waitUntilReady();
 
@@ -46,11 +58,41 @@ async function main() {
     console.log(`bullmq: failed jobs: ${failed.join('; ')}`);
     bad++;
   }
-  const counts = await queue.getJobCounts('completed', 'failed', 'waiting', 'active');
-  if (counts.completed !== N || counts.failed || counts.waiting || counts.active) {
-    console.log(`bullmq: job counts ${JSON.stringify(counts)}, expected ${N} completed only`);
-    bad++;
+  const check = (what, got, want) => {
+    if (JSON.stringify(got) !== JSON.stringify(want)) {
+      console.log(`bullmq: ${what}: expected ${JSON.stringify(want)}, got ${JSON.stringify(got)}`);
+      bad++;
+    }
+  };
+  // A delayed job and a prioritized one.
+  const delayed = await queue.add('add', { x: 40, y: 2 }, { delay: 500 });
+  check('delayed job', await delayed.waitUntilFinished(queueEvents, 60000), 42);
+  const prio = await queue.add('add', { x: 1, y: 1 }, { priority: 5 });
+  check('prioritized job', await prio.waitUntilFinished(queueEvents, 60000), 2);
+  // A job that fails twice (2 attempts, fixed backoff) and ends failed.
+  const boom = await queue.add('boom', { x: 7 }, { attempts: 2, backoff: { type: 'fixed', delay: 100 } });
+  let reason = null;
+  try {
+    await boom.waitUntilFinished(queueEvents, 60000);
+  } catch (e) {
+    reason = e.message;
   }
+  check('failing job reason', reason, 'boom 7');
+  const boomJob = await queue.getJob(boom.id);
+  check('failing job attempts', boomJob && boomJob.attemptsMade, 2);
+  check('failing job state', await boom.getState(), 'failed');
+  // A flow: a parent job that runs once its three children are done.
+  const flowProducer = new FlowProducer({ connection });
+  const flow = await flowProducer.add({
+    name: 'sum',
+    queueName: NAME,
+    data: {},
+    children: [1, 2, 3].map((i) => ({ name: 'add', queueName: NAME, data: { x: i, y: i } })),
+  });
+  check('flow parent', await flow.job.waitUntilFinished(queueEvents, 60000), 12);
+  await flowProducer.close();
+  const counts = await queue.getJobCounts('completed', 'failed', 'waiting', 'active', 'delayed', 'prioritized');
+  check('job counts', counts, { completed: N + 6, failed: 1, waiting: 0, active: 0, delayed: 0, prioritized: 0 });
   await worker.close();
   await queue.close();
   await queueEvents.close();
