@@ -208,7 +208,7 @@ setup_python
 setup_node
 if [[ -n ${FRAMEWORKS_URL:-} ]]; then
     FW_URL=$FRAMEWORKS_URL
-    SERVER_KIND="server at $FW_URL"
+    SERVER_KIND="server at $(sed -E 's#//([^/@]*)@#//***@#' <<<"$FW_URL")"
     log "using the running server at $FW_URL"
 else
     start_server

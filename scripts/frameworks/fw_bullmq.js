@@ -10,6 +10,8 @@ const connection = {
   port: Number(url.port || 6379),
   db: Number((url.pathname || '/0').slice(1) || 0),
 };
+if (url.username) connection.username = decodeURIComponent(url.username);
+if (url.password) connection.password = decodeURIComponent(url.password);
 const N = Number(process.env.FW_JOBS || 20);
 const NAME = 'fw-bullmq';
 
