@@ -215,11 +215,14 @@ else
 fi
 export FW_URL
 
-declare -A RESULT
+declare -A RESULT ELAPSED
 failed=0
 for fw in $ONLY; do
     declare -F "run_$fw" >/dev/null || die "unknown framework '$fw'"
+done
+for fw in $ONLY; do
     log "running $fw"
+    started=$SECONDS
     if "run_$fw"; then
         RESULT[$fw]=PASS
     else
@@ -230,10 +233,16 @@ for fw in $ONLY; do
             tail -n 25 "$f" | sed 's/^/    /' >&2
         done
     fi
+    ELAPSED[$fw]=$((SECONDS - started))
 done
+if [[ -z ${FRAMEWORKS_URL:-} ]] && ! kill -0 "${STARTED_PIDS[0]}" 2>/dev/null; then
+    log "the server is no longer running; last lines of $LOGS/server.log:"
+    tail -n 25 "$LOGS/server.log" | sed 's/^/    /' >&2
+    failed=1
+fi
 
 echo "frameworks against $SERVER_KIND:"
 for fw in $ONLY; do
-    printf '  %-9s %s\n' "$fw" "${RESULT[$fw]}"
+    printf '  %-9s %s  (%ss)\n' "$fw" "${RESULT[$fw]}" "${ELAPSED[$fw]}"
 done
 exit $failed
