@@ -12,7 +12,8 @@
 #   FRAMEWORKS_SERVER      pilgrim (default) or redis: which server to start
 #   FRAMEWORKS_SERVER_BIN  use this server binary as it is (no cargo build)
 #   FRAMEWORKS_URL         use an already running server at this redis:// URL (nothing is
-#                          started; its data is left in place, the workloads use their own keys)
+#                          started; its data is left in place: the workloads use queues named
+#                          fw-<framework>-<run id> and leave their keys behind)
 #   FRAMEWORKS_ONLY        frameworks to run, default "celery rq dramatiq bullmq"
 #   FRAMEWORKS_JOBS        jobs per framework, default 20
 #   FRAMEWORKS_TIMEOUT     limit in seconds for each workload step, default 120
@@ -168,7 +169,7 @@ PY() { (cd "$FW_DIR" && timeout "$STEP_TIMEOUT" "$VENV/bin/python" "$@"); }
 run_celery() {
     local worker rc=0
     start_bg "$LOGS/celery-worker.log" bash -c "cd '$FW_DIR' && exec '$VENV/bin/celery' -A fw_celery worker \
-        -Q fw-celery --concurrency=2 --loglevel=INFO"
+        -Q '$FW_QUEUE' --concurrency=2 --loglevel=INFO"
     worker=$BG_PID
     PY fw_celery.py >"$LOGS/celery-producer.log" 2>&1 || rc=1
     kill -0 "$worker" 2>/dev/null || { echo "celery: the worker exited early" >>"$LOGS/celery-producer.log"; rc=1; }
@@ -179,7 +180,7 @@ run_celery() {
 run_rq() {
     export FW_RQ_IDS=$LOGS/rq-ids.txt
     PY fw_rq.py enqueue >"$LOGS/rq-producer.log" 2>&1 || return 1
-    (cd "$FW_DIR" && timeout "$STEP_TIMEOUT" "$VENV/bin/rq" worker --burst --url "$FW_URL" fw-rq) \
+    (cd "$FW_DIR" && timeout "$STEP_TIMEOUT" "$VENV/bin/rq" worker --burst --url "$FW_URL" "$FW_QUEUE") \
         >"$LOGS/rq-worker.log" 2>&1 || { echo "rq: worker exited with $?" >>"$LOGS/rq-producer.log"; return 1; }
     PY fw_rq.py check >>"$LOGS/rq-producer.log" 2>&1
 }
@@ -187,7 +188,7 @@ run_rq() {
 run_dramatiq() {
     local worker rc=0
     start_bg "$LOGS/dramatiq-worker.log" bash -c "cd '$FW_DIR' && exec '$VENV/bin/dramatiq' fw_dramatiq \
-        --processes 1 --threads 2 --queues fw-dramatiq"
+        --processes 1 --threads 2 --queues '$FW_QUEUE'"
     worker=$BG_PID
     PY fw_dramatiq.py >"$LOGS/dramatiq-producer.log" 2>&1 || rc=1
     kill -0 "$worker" 2>/dev/null || { echo "dramatiq: the worker exited early" >>"$LOGS/dramatiq-producer.log"; rc=1; }
@@ -215,6 +216,8 @@ else
 fi
 export FW_URL
 
+# Queue names carry a run id, so runs against one server (FRAMEWORKS_URL) do not mix.
+RUN_ID=$(date +%s)-$$
 declare -A RESULT ELAPSED
 failed=0
 for fw in $ONLY; do
@@ -222,6 +225,7 @@ for fw in $ONLY; do
 done
 for fw in $ONLY; do
     log "running $fw"
+    export FW_QUEUE=fw-$fw-$RUN_ID
     started=$SECONDS
     if "run_$fw"; then
         RESULT[$fw]=PASS

@@ -13,7 +13,8 @@ const connection = {
 if (url.username) connection.username = decodeURIComponent(url.username);
 if (url.password) connection.password = decodeURIComponent(url.password);
 const N = Number(process.env.FW_JOBS || 20);
-const NAME = 'fw-bullmq';
+// Queue name, unique per run (frameworks.sh sets FW_QUEUE) so reruns against one server do not mix.
+const NAME = process.env.FW_QUEUE || 'fw-bullmq';
 
 async function main() {
   const queueEvents = new QueueEvents(NAME, { connection });

@@ -11,10 +11,12 @@ from celery.exceptions import Retry  # noqa: F401  (documents what retry raises)
 
 URL = os.environ["FW_URL"]
 N = int(os.environ.get("FW_JOBS", "20"))
+# Queue name, unique per run (frameworks.sh sets FW_QUEUE) so reruns against one server do not mix.
+QUEUE = os.environ.get("FW_QUEUE", "fw-celery")
 
 app = Celery("fw_celery", broker=URL, backend=URL)
 app.conf.update(
-    task_default_queue="fw-celery",
+    task_default_queue=QUEUE,
     broker_connection_retry_on_startup=True,
     result_expires=600,
 )

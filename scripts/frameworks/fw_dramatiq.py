@@ -13,18 +13,20 @@ from dramatiq.results.backends import RedisBackend
 
 URL = os.environ["FW_URL"]
 N = int(os.environ.get("FW_JOBS", "20"))
+# Queue name, unique per run (frameworks.sh sets FW_QUEUE) so reruns against one server do not mix.
+QUEUE = os.environ.get("FW_QUEUE", "fw-dramatiq")
 
 broker = RedisBroker(url=URL)
 broker.add_middleware(Results(backend=RedisBackend(url=URL)))
 dramatiq.set_broker(broker)
 
 
-@dramatiq.actor(queue_name="fw-dramatiq", store_results=True, max_retries=0)
+@dramatiq.actor(queue_name=QUEUE, store_results=True, max_retries=0)
 def add(x, y):
     return x + y
 
 
-@dramatiq.actor(queue_name="fw-dramatiq", store_results=True, max_retries=1, min_backoff=100, max_backoff=200)
+@dramatiq.actor(queue_name=QUEUE, store_results=True, max_retries=1, min_backoff=100, max_backoff=200)
 def boom(x):
     raise ValueError(f"boom {x}")
 

@@ -8,6 +8,8 @@ from rq import Queue
 
 URL = os.environ["FW_URL"]
 N = int(os.environ.get("FW_JOBS", "20"))
+# Queue name, unique per run (frameworks.sh sets FW_QUEUE) so reruns against one server do not mix.
+QUEUE = os.environ.get("FW_QUEUE", "fw-rq")
 
 
 def add(x, y):
@@ -19,7 +21,7 @@ def boom(x):
 
 
 def enqueue():
-    q = Queue("fw-rq", connection=Redis.from_url(URL))
+    q = Queue(QUEUE, connection=Redis.from_url(URL))
     ids = [q.enqueue("fw_rq.add", i, 2 * i).id for i in range(N)]
     # A job that fails, and one that depends on the first add job.
     ids.append(q.enqueue("fw_rq.boom", 7).id)
@@ -45,7 +47,7 @@ def check():
         bad += 1
     from rq.registry import FailedJobRegistry
 
-    if boom_id not in FailedJobRegistry("fw-rq", connection=conn).get_job_ids():
+    if boom_id not in FailedJobRegistry(QUEUE, connection=conn).get_job_ids():
         print("rq: failing job is not in the FailedJobRegistry")
         bad += 1
     job = Job.fetch(dep_id, connection=conn)
@@ -59,7 +61,7 @@ def check():
         if status != "finished" or got != 3 * i:
             print(f"rq: job {i}: status {status}, expected {3 * i}, got {got!r}")
             bad += 1
-    q = Queue("fw-rq", connection=conn)
+    q = Queue(QUEUE, connection=conn)
     if len(q) != 0:
         print(f"rq: queue still holds {len(q)} jobs")
         bad += 1
