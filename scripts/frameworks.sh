@@ -16,6 +16,10 @@
 #                          fw-<framework>-<run id> and leave their keys behind)
 #   FRAMEWORKS_ONLY        frameworks to run, default "celery rq dramatiq bullmq"
 #   FRAMEWORKS_JOBS        jobs per framework, default 20
+#   FRAMEWORKS_PROTOCOL    2 or 3: RESP version for RQ, Dramatiq (redis-py) and BullMQ (ioredis),
+#                          by `?protocol=N` in their URL; default: the clients' own (RESP3 for
+#                          both redis-py 8 and ioredis 6). Celery (kombu) takes no such option
+#                          and stays on redis-py's default.
 #   FRAMEWORKS_TIMEOUT     limit in seconds for each workload step, default 120
 #   FRAMEWORKS_CACHE       virtualenv / npm project / logs directory, default .frameworks-cache
 #   FRAMEWORKS_PYTHON      interpreter for the virtualenv, default python3
@@ -215,6 +219,7 @@ else
     start_server
 fi
 export FW_URL
+BASE_URL=$FW_URL
 
 # Queue names carry a run id, so runs against one server (FRAMEWORKS_URL) do not mix.
 RUN_ID=$(date +%s)-$$
@@ -226,6 +231,10 @@ done
 for fw in $ONLY; do
     log "running $fw"
     export FW_QUEUE=fw-$fw-$RUN_ID
+    FW_URL=$BASE_URL
+    if [[ -n ${FRAMEWORKS_PROTOCOL:-} && $fw != celery ]]; then
+        FW_URL+=$([[ $BASE_URL == *\?* ]] && echo '&' || echo '?')protocol=$FRAMEWORKS_PROTOCOL
+    fi
     started=$SECONDS
     if "run_$fw"; then
         RESULT[$fw]=PASS
@@ -245,7 +254,7 @@ if [[ -z ${FRAMEWORKS_URL:-} ]] && ! kill -0 "${STARTED_PIDS[0]}" 2>/dev/null; t
     failed=1
 fi
 
-echo "frameworks against $SERVER_KIND:"
+echo "frameworks against $SERVER_KIND${FRAMEWORKS_PROTOCOL:+ (RESP$FRAMEWORKS_PROTOCOL where the client allows)}:"
 for fw in $ONLY; do
     printf '  %-9s %s  (%ss)\n' "$fw" "${RESULT[$fw]}" "${ELAPSED[$fw]}"
 done

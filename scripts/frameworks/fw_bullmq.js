@@ -12,6 +12,8 @@ const connection = {
 };
 if (url.username) connection.username = decodeURIComponent(url.username);
 if (url.password) connection.password = decodeURIComponent(url.password);
+// ioredis 6 speaks RESP3 by default; `?protocol=2` in the URL selects RESP2 (as redis-py does).
+if (url.searchParams.get('protocol')) connection.protocol = Number(url.searchParams.get('protocol'));
 const N = Number(process.env.FW_JOBS || 20);
 // Queue name, unique per run (frameworks.sh sets FW_QUEUE) so reruns against one server do not mix.
 const NAME = process.env.FW_QUEUE || 'fw-bullmq';
