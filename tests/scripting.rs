@@ -981,3 +981,181 @@ fn redis_crate_script_helper() {
         .unwrap();
     assert_eq!(n, 3);
 }
+
+const BUSY_SCRIPT: &str =
+    "-BUSY Redis is busy running a script. You can only call SCRIPT KILL or SHUTDOWN NOSAVE.";
+const BUSY_FUNCTION: &str =
+    "-BUSY Redis is busy running a function. You can only call FUNCTION KILL or SHUTDOWN NOSAVE.";
+
+#[test]
+fn busy_script_serves_clients_of_its_own_worker() {
+    // One worker: the script runs on the thread that owns every connection and accepts new
+    // ones. While it is busy, that thread still answers them (Redis's processEventsWhileBlocked).
+    let s = Server::start_with(&["--busy-reply-threshold", "100", "--io-threads", "1"]);
+    let mut a = s.raw();
+    let mut b = s.raw();
+    let mut r3 = s.raw();
+    assert_eq!(a.s("PING"), "+PONG");
+    assert_eq!(b.s("PING"), "+PONG");
+    hello3(&mut r3);
+    assert_eq!(a.s("SET k v"), "+OK");
+    // The script's own client pipelines a PING behind the EVAL: it runs after the script, never
+    // re-entrantly while the script is busy.
+    let spin = "local i = 0 while true do i = i + 1 end";
+    b.send(
+        format!(
+            "*3\r\n$4\r\nEVAL\r\n${}\r\n{spin}\r\n$1\r\n0\r\n*1\r\n$4\r\nPING\r\n",
+            spin.len()
+        )
+        .as_bytes(),
+    );
+    wait_busy(&mut a);
+    assert_eq!(a.s("PING"), BUSY_SCRIPT);
+    assert_eq!(a.s("GET k"), BUSY_SCRIPT);
+    assert_eq!(
+        a.q(&[&b"SET"[..], b"bin\x00\xff", b"\x01\x02"]),
+        BUSY_SCRIPT
+    );
+    // Unknown commands and wrong arity are reported first, as in Redis.
+    assert_eq!(
+        a.s("NOSUCHCMD"),
+        "-ERR unknown command 'NOSUCHCMD', with args beginning with: "
+    );
+    assert_eq!(
+        a.s("GET"),
+        "-ERR wrong number of arguments for 'get' command"
+    );
+    // A pipeline gets one -BUSY per command.
+    a.send(b"PING\r\nGET k\r\nINCR n\r\n");
+    for _ in 0..3 {
+        assert_eq!(a.read().to_string(), BUSY_SCRIPT);
+    }
+    // RESP3 clients get the same simple error.
+    assert_eq!(r3.s("GET k"), BUSY_SCRIPT);
+    // MULTI is allowed; a command rejected inside it aborts the EXEC (Redis's EXECABORT).
+    assert_eq!(a.s("MULTI"), "+OK");
+    assert_eq!(a.s("GET k"), BUSY_SCRIPT);
+    assert_eq!(
+        a.s("EXEC"),
+        "-EXECABORT Transaction discarded because of: BUSY Redis is busy running a script. You can only call SCRIPT KILL or SHUTDOWN NOSAVE."
+    );
+    // SHUTDOWN without NOSAVE is refused while busy.
+    assert_eq!(a.s("SHUTDOWN"), BUSY_SCRIPT);
+    assert_eq!(a.s("SHUTDOWN SAVE"), BUSY_SCRIPT);
+    assert_eq!(a.s("FUNCTION KILL"), BUSY_SCRIPT);
+    // A brand-new connection is accepted and served by the busy worker.
+    let mut c = s.raw();
+    assert_eq!(c.s("PING"), BUSY_SCRIPT);
+    // The script's client sends more while its script runs: answered once it ends.
+    b.send(b"ECHO after\r\n");
+    std::thread::sleep(Duration::from_millis(200));
+    assert_eq!(c.s("SCRIPT KILL"), "+OK");
+    let reply = b.read().to_string();
+    assert!(
+        reply.starts_with("-ERR Script killed by user with SCRIPT KILL... script: "),
+        "{reply}"
+    );
+    assert!(reply.ends_with(", on @user_script:1."), "{reply}");
+    assert_eq!(b.read().to_string(), "+PONG");
+    assert_eq!(b.read().to_string(), "\"after\"");
+    assert_eq!(a.s("PING"), "+PONG");
+    assert_eq!(c.s("GET k"), "\"v\"");
+    assert_eq!(r3.s("GET k"), "\"v\"");
+    assert_eq!(b.s("GET k"), "\"v\"");
+    assert_eq!(
+        c.s("SCRIPT KILL"),
+        "-NOTBUSY No scripts in execution right now."
+    );
+}
+
+#[test]
+fn busy_function_killed_from_its_own_worker() {
+    let s = Server::start_with(&["--busy-reply-threshold", "100", "--io-threads", "1"]);
+    let mut a = s.raw();
+    let mut b = s.raw();
+    assert_eq!(
+        a.q(&[
+            "FUNCTION",
+            "LOAD",
+            "#!lua name=spinlib\nredis.register_function('spin', function() local i = 0 while true do i = i + 1 end end)"
+        ]),
+        "\"spinlib\""
+    );
+    b.send_cmd(&["FCALL", "spin", "0"]);
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while !a.s("PING").starts_with("-BUSY") {
+        assert!(Instant::now() < deadline, "never busy");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    assert_eq!(a.s("GET x"), BUSY_FUNCTION);
+    assert_eq!(a.s("SCRIPT KILL"), BUSY_FUNCTION);
+    let mut c = s.raw();
+    assert_eq!(c.s("PING"), BUSY_FUNCTION);
+    assert_eq!(c.s("FUNCTION KILL"), "+OK");
+    assert_eq!(
+        b.read().to_string(),
+        "-ERR Script killed by user with FUNCTION KILL... script: spin, on @user_function:2."
+    );
+    assert_eq!(a.s("PING"), "+PONG");
+    assert_eq!(c.s("PING"), "+PONG");
+}
+
+#[test]
+fn shutdown_nosave_from_the_busy_worker() {
+    let mut s = Server::start_with(&["--busy-reply-threshold", "100", "--io-threads", "1"]);
+    let mut a = s.raw();
+    let mut b = s.raw();
+    assert_eq!(a.s("PING"), "+PONG");
+    b.send_cmd(&["EVAL", "redis.call('set','x','1') while true do end", "0"]);
+    wait_busy(&mut a);
+    assert_eq!(
+        a.s("SCRIPT KILL"),
+        "-UNKILLABLE Sorry the script already executed write commands against the dataset. You can either wait the script termination or kill the server in a hard way using the SHUTDOWN NOSAVE command."
+    );
+    let mut c = s.raw();
+    c.send_cmd(&["SHUTDOWN", "NOSAVE"]);
+    assert!(
+        s.wait_exit(Duration::from_secs(20)).is_some(),
+        "server did not exit"
+    );
+}
+
+#[test]
+fn busy_worker_defers_watching_and_closing_clients() {
+    let s = Server::start_with(&["--busy-reply-threshold", "100", "--io-threads", "1"]);
+    let mut a = s.raw();
+    let mut w = s.raw();
+    let mut gone = s.raw();
+    let mut blocked = s.raw();
+    let mut b = s.raw();
+    blocked.send_cmd(&["BLPOP", "k", "0"]);
+    assert_eq!(w.s("WATCH k"), "+OK");
+    assert_eq!(gone.s("WATCH k"), "+OK");
+    b.send_cmd(&["EVAL", "local i = 0 while true do i = i + 1 end", "1", "k"]);
+    wait_busy(&mut a);
+    // A client watching keys is left alone until the script is over (unwatching would need
+    // the script's locks): its EXEC is answered afterwards.
+    w.send(b"MULTI\r\nEXEC\r\n");
+    // One that hangs up (or a blocked one) is forgotten afterwards too; the worker keeps
+    // serving meanwhile.
+    drop(gone);
+    drop(blocked);
+    assert_eq!(a.s("PING"), BUSY_SCRIPT);
+    assert_eq!(a.s("MULTI"), "+OK");
+    assert_eq!(a.s("DISCARD"), BUSY_SCRIPT);
+    assert_eq!(
+        a.s("EXEC"),
+        "-EXECABORT Transaction discarded because of: BUSY Redis is busy running a script. You can only call SCRIPT KILL or SHUTDOWN NOSAVE."
+    );
+    // WATCH needs the keyspace locks the script holds: refused while busy on this worker.
+    assert_eq!(a.s("WATCH k"), BUSY_SCRIPT);
+    assert_eq!(a.s("SCRIPT KILL"), "+OK");
+    assert!(b.read().to_string().contains("Script killed by user"));
+    assert_eq!(w.read().to_string(), "+OK");
+    assert_eq!(w.read().to_string(), "[]");
+    assert_eq!(a.s("PING"), "+PONG");
+    let list = a.s("CLIENT LIST");
+    assert_eq!(list.matches("id=").count(), 3, "{list}");
+    let info = a.s("INFO clients");
+    assert!(info.contains("blocked_clients:0"), "{info}");
+}

@@ -52,7 +52,7 @@ pub static COMMANDS: &[Command] = &[
             "Executes a server-side Lua script.",
         )
         .syntax("script numkeys [key [key ...]] [arg [arg ...]]")
-        .compat("While a script runs past busy-reply-threshold, clients on other worker threads get -BUSY; clients on the worker running the script (and new connections, if that worker is the acceptor) wait until it ends or is killed."),
+        .compat("While a script runs past busy-reply-threshold, every client gets -BUSY as in Redis, except: on the script's own worker thread WATCH, UNWATCH and DISCARD (which need the keyspace locks the script holds) get -BUSY, and clients that WATCH keys are answered once the script ends; on other worker threads allow-busy commands that take keyspace locks wait for the script."),
     Command::new("evalsha", -3, evalsha)
         .flags(EVAL_FLAGS)
         .acl(SCRIPTING)
@@ -97,7 +97,7 @@ pub static COMMANDS: &[Command] = &[
             "Invokes a function.",
         )
         .syntax("function numkeys [key [key ...]] [arg [arg ...]]")
-        .compat("While a script runs past busy-reply-threshold, clients on other worker threads get -BUSY; clients on the worker running the script (and new connections, if that worker is the acceptor) wait until it ends or is killed."),
+        .compat("While a script runs past busy-reply-threshold, every client gets -BUSY as in Redis, except: on the script's own worker thread WATCH, UNWATCH and DISCARD (which need the keyspace locks the script holds) get -BUSY, and clients that WATCH keys are answered once the script ends; on other worker threads allow-busy commands that take keyspace locks wait for the script."),
     Command::new("fcall_ro", -3, fcall_ro)
         .flags(EVAL_RO_FLAGS)
         .acl(SCRIPTING)

@@ -235,6 +235,10 @@ fn shutdown(ctx: &mut Ctx) -> CmdResult {
         }
         return Err(Error::err("No shutdown in progress."));
     }
+    if save != Some(false) && crate::server::dispatch::script_busy(ctx.srv) {
+        // Redis: past busy-reply-threshold only SHUTDOWN NOSAVE goes through.
+        return Err(crate::server::dispatch::busy_error());
+    }
     if let Err(e) = crate::persist::shutdown_save(ctx.srv, save) {
         return Err(Error::err(format!(
             "Errors trying to SHUTDOWN. Check logs. ({e})"

@@ -634,7 +634,16 @@ fn hook_verdict() -> Option<&'static std::ffi::CStr> {
 
 /// The count hook: raises an error when the script must stop.
 unsafe extern "C-unwind" fn count_hook(state: *mut ffi::lua_State, _ar: *mut ffi::lua_Debug) {
-    if let Some(msg) = hook_verdict() {
+    let mut verdict = hook_verdict();
+    // SAFETY: used within the hook only, not held across the poll.
+    if verdict.is_none()
+        && unsafe { current() }.is_some_and(|run| crate::server::dispatch::script_busy(run.ctx.srv))
+    {
+        // Past busy-reply-threshold: the worker's other clients get -BUSY (and may kill us).
+        crate::server::worker::poll_while_busy();
+        verdict = hook_verdict();
+    }
+    if let Some(msg) = verdict {
         // SAFETY: a hook may raise; nothing with a destructor is alive here.
         unsafe {
             ffi::lua_pushstring(state, msg.as_ptr());

@@ -205,7 +205,13 @@ pub fn check_command(
     if srv.loading.load(Relaxed) && !cmd.has(t::LOADING) {
         return Err(Error::lit("LOADING Redis is loading the dataset in memory"));
     }
-    if script_busy(srv) && !cmd.has(t::ALLOW_BUSY) {
+    if script_busy(srv)
+        && (!cmd.has(t::ALLOW_BUSY)
+            || (super::worker::in_busy_poll()
+                && (cmd.has(t::KS_ALL) || !cmd.keys.is_empty() || cmd.get_keys.is_some())))
+    {
+        // Served from inside the script's own thread, a command must not wait for the
+        // keyspace locks the script holds.
         return Err(busy_error());
     }
     Ok(())

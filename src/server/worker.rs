@@ -7,6 +7,10 @@
 //! costs one read and one write, not one per command. Nothing blocks the loop except the brief
 //! shard locks taken by commands.
 //!
+//! A Lua script past busy-reply-threshold keeps its worker serving: the script's hook calls
+//! [`poll_while_busy`], one non-blocking round of this loop (the script's own connection is out
+//! of the map meanwhile), so the other clients get -BUSY and can SCRIPT KILL or SHUTDOWN NOSAVE.
+//!
 //! Other threads talk to a worker through its [`WorkerShared`] queue: new connections (accepted
 //! by worker 0 and spread round-robin) and "attention" notices for clients whose outbox got data
 //! (pub/sub, a served blocking command) or that were killed or unblocked. The queue wakes the
@@ -15,6 +19,7 @@
 use mio::net::{TcpListener, TcpStream};
 use mio::{Events, Interest, Poll, Token};
 use parking_lot::Mutex;
+use std::cell::Cell;
 use std::cmp::Reverse;
 use std::collections::{BinaryHeap, HashMap};
 use std::io;
@@ -127,6 +132,44 @@ struct Worker {
     last_cron: Instant,
     /// Wall clock (ms) read once per loop iteration; commands of a batch share it.
     now_ms: i64,
+    /// Readable events and attention notices that arrived, while a script was busy, for a
+    /// connection taken out of `conns` by the command running it: replayed afterwards.
+    missed: Vec<(usize, bool)>,
+    missed_att: Vec<u64>,
+    /// `script_busy_since` of the busy script whose first poll read every connection.
+    busy_swept: u64,
+    /// Connections to close once the busy script ends (closing may need its locks).
+    deferred_close: Vec<usize>,
+}
+
+thread_local! {
+    /// The worker whose `process` is running a command on this thread (see [`poll_while_busy`]).
+    static RUNNING: Cell<*mut Worker> = const { Cell::new(std::ptr::null_mut()) };
+    /// Inside [`poll_while_busy`]: commands that take keyspace locks get -BUSY.
+    static BUSY_POLLING: Cell<bool> = const { Cell::new(false) };
+}
+
+/// Called from the Lua hook while a script runs past busy-reply-threshold (Redis's
+/// processEventsWhileBlocked): serves, without waiting, the other connections of the worker
+/// running the script and new connections, so they get -BUSY and can send SCRIPT KILL,
+/// FUNCTION KILL or SHUTDOWN NOSAVE.
+pub fn poll_while_busy() {
+    let w = RUNNING.with(|r| r.get());
+    if w.is_null() || BUSY_POLLING.with(|b| b.replace(true)) {
+        return;
+    }
+    // SAFETY: `process` published this pointer, derived from its own `&mut self`, for the
+    // duration of a command and touches the worker only after the command returns; the
+    // connection running the command is out of `conns` meanwhile, so nothing here aliases it.
+    let w = unsafe { &mut *w };
+    let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| w.busy_poll()));
+    BUSY_POLLING.with(|b| b.set(false));
+}
+
+/// Whether this thread is serving other clients from inside a busy script (see
+/// [`poll_while_busy`]): commands needing keyspace locks the script holds must be refused.
+pub fn in_busy_poll() -> bool {
+    BUSY_POLLING.with(|b| b.get())
 }
 
 /// Binds the configured addresses (`bind`, `port`).
@@ -210,6 +253,10 @@ pub fn run_worker(srv: Arc<Server>, idx: usize, poll: Poll, listeners: Vec<TcpLi
         stats,
         last_cron: Instant::now(),
         now_ms: util::now_ms(),
+        missed: Vec::new(),
+        missed_att: Vec::new(),
+        busy_swept: 0,
+        deferred_close: Vec::new(),
     };
     for (i, l) in w.listeners.iter_mut().enumerate() {
         w.poll
@@ -249,37 +296,17 @@ impl Worker {
             }
             self.shared.sleeping.store(false, SeqCst);
             self.now_ms = util::now_ms();
-            for ev in events.iter() {
-                let t = ev.token();
-                if t == WAKER {
-                    continue;
+            self.handle_events(&events);
+            for (i, peer_closed) in std::mem::take(&mut self.missed) {
+                self.on_readable(i, peer_closed);
+            }
+            for id in std::mem::take(&mut self.missed_att) {
+                if let Some(&i) = self.by_id.get(&id) {
+                    self.attention(i);
                 }
-                if t.0 >= LISTENER_BASE {
-                    self.accept(t.0 - LISTENER_BASE);
-                    continue;
-                }
-                let i = t.0;
-                let readable = ev.is_readable() || ev.is_read_closed() || ev.is_error();
-                let peer_closed = ev.is_read_closed() || ev.is_error();
-                let writable = ev.is_writable();
-                // A bug while serving one connection must not take the worker (and every other
-                // client on it) down: drop that connection and carry on.
-                let res = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                    if readable {
-                        self.on_readable(i, peer_closed);
-                    }
-                    if writable {
-                        if crate::persist::defer_replies(&self.srv) {
-                            self.dirty.push(i);
-                        } else {
-                            self.flush(i);
-                        }
-                    }
-                }));
-                if res.is_err() {
-                    eprintln!("BUG: panic while serving a connection; closing it");
-                    self.close(i);
-                }
+            }
+            for i in std::mem::take(&mut self.deferred_close) {
+                self.close(i);
             }
             self.fire_timers();
             if self.last_cron.elapsed() >= Duration::from_millis(100) {
@@ -287,6 +314,74 @@ impl Worker {
                 self.client_cron();
             }
         }
+    }
+
+    fn handle_events(&mut self, events: &Events) {
+        for ev in events.iter() {
+            let t = ev.token();
+            if t == WAKER {
+                continue;
+            }
+            if t.0 >= LISTENER_BASE {
+                self.accept(t.0 - LISTENER_BASE);
+                continue;
+            }
+            let i = t.0;
+            let readable = ev.is_readable() || ev.is_read_closed() || ev.is_error();
+            let peer_closed = ev.is_read_closed() || ev.is_error();
+            let writable = ev.is_writable();
+            if readable && self.conns.get(i).is_some_and(|c| c.is_none()) {
+                // Possibly the connection running a busy script: read it once it is back.
+                self.missed.push((i, peer_closed));
+            }
+            // A bug while serving one connection must not take the worker (and every other
+            // client on it) down: drop that connection and carry on.
+            let res = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                if readable {
+                    self.on_readable(i, peer_closed);
+                }
+                if writable {
+                    if crate::persist::defer_replies(&self.srv) {
+                        self.dirty.push(i);
+                    } else {
+                        self.flush(i);
+                    }
+                }
+            }));
+            if res.is_err() {
+                eprintln!("BUG: panic while serving a connection; closing it");
+                self.close(i);
+            }
+        }
+    }
+
+    /// One non-blocking round of the event loop from inside a busy script: queued and new
+    /// connections, and every readable connection (their commands get -BUSY in dispatch).
+    fn busy_poll(&mut self) {
+        if self.srv.shutdown.load(Acquire) {
+            return;
+        }
+        let mut events = Events::with_capacity(256);
+        self.drain_queue();
+        if let Err(e) = self.poll.poll(&mut events, Some(Duration::ZERO))
+            && e.kind() != io::ErrorKind::Interrupted
+        {
+            eprintln!("poll error: {e}");
+        }
+        self.now_ms = util::now_ms();
+        self.handle_events(&events);
+        let since = self.srv.script_busy_since.load(Acquire);
+        if self.busy_swept != since {
+            // Readiness is edge-triggered: input that arrived with the batch of events the
+            // script's command came in was already reported, so read every connection once.
+            self.busy_swept = since;
+            for i in 0..self.conns.len() {
+                if self.conns[i].is_some() {
+                    self.on_readable(i, false);
+                }
+            }
+        }
+        self.flush_dirty();
     }
 
     fn next_timeout(&self) -> Option<Duration> {
@@ -306,7 +401,13 @@ impl Worker {
                 Msg::Conn(s, a) => self.add_conn(s, a),
                 Msg::Attention(id) => {
                     if let Some(&i) = self.by_id.get(&id) {
-                        self.attention(i);
+                        if self.conns[i].is_none() || in_busy_poll() {
+                            // Its command is running, or a busy script is (unblocking may
+                            // need the script's locks): look once the script is over.
+                            self.missed_att.push(id);
+                        } else {
+                            self.attention(i);
+                        }
                     }
                 }
             }
@@ -414,6 +515,12 @@ impl Worker {
         if c.closing {
             return;
         }
+        if in_busy_poll() && (c.blocked || !c.state.watched.is_empty()) {
+            // Cancelling its wait or unwatching its keys (EXEC, a hang-up) needs locks the busy
+            // script may hold: read it once the script is over.
+            self.missed.push((i, peer_closed));
+            return;
+        }
         let fd = c.stream.as_raw_fd();
         let mut eof = false;
         loop {
@@ -508,15 +615,20 @@ impl Worker {
     /// Executes every complete command in the connection's buffer.
     fn process(&mut self, i: usize) {
         let srv = self.srv.clone();
+        let stats = self.stats.clone();
         let exec = Exec {
             srv: &srv,
-            stats: &self.stats,
+            stats: &stats,
             worker: self.idx,
             now_ms: self.now_ms,
         };
-        let Some(c) = self.conns.get_mut(i).and_then(|c| c.as_mut()) else {
+        // The connection leaves the map while its commands run: a busy script lets the worker
+        // serve its other connections meanwhile (`poll_while_busy`), never this one.
+        let Some(mut conn) = self.conns.get_mut(i).and_then(|c| c.take()) else {
             return;
         };
+        let c = &mut conn;
+        let prev = RUNNING.with(|r| r.replace(self as *mut Worker));
         let mut timer: Option<(Instant, u64, TimerKind)> = None;
         loop {
             if c.closing || c.blocked || c.paused {
@@ -595,6 +707,7 @@ impl Worker {
                 }
             }
         }
+        RUNNING.with(|r| r.set(prev));
         // Drop consumed input.
         let start = c.parser.command_start();
         if start > 0 {
@@ -608,6 +721,7 @@ impl Worker {
         if c.rbuf.is_empty() && c.rbuf.capacity() > 256 * 1024 {
             c.rbuf = Vec::new();
         }
+        self.conns[i] = Some(conn);
         if let Some(t) = timer {
             self.timers.push(Reverse(t));
         }
@@ -817,6 +931,15 @@ impl Worker {
     }
 
     fn close(&mut self, i: usize) {
+        if in_busy_poll() {
+            // Forgetting a client may take locks the busy script holds (its watched keys, a
+            // blocked wait): close it once the script is over.
+            if let Some(c) = self.conns.get_mut(i).and_then(|c| c.as_mut()) {
+                c.closing = true;
+                self.deferred_close.push(i);
+            }
+            return;
+        }
         let Some(mut c) = self.conns.get_mut(i).and_then(|c| c.take()) else {
             return;
         };
