@@ -1046,6 +1046,14 @@ fn busy_script_serves_clients_of_its_own_worker() {
     // A brand-new connection is accepted and served by the busy worker.
     let mut c = s.raw();
     assert_eq!(c.s("PING"), BUSY_SCRIPT);
+    let mut many: Vec<Raw> = (0..20).map(|_| s.raw()).collect();
+    for r in many.iter_mut() {
+        r.send(b"PING\r\n");
+    }
+    for r in many.iter_mut() {
+        assert_eq!(r.read().to_string(), BUSY_SCRIPT);
+    }
+    drop(many);
     // The script's client sends more while its script runs: answered once it ends.
     b.send(b"ECHO after\r\n");
     std::thread::sleep(Duration::from_millis(200));
