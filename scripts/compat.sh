@@ -124,6 +124,12 @@ DESELECTED_TESTS=(
     tests/test_asyncio/test_connection_pool.py::TestConnectionPool::test_multiple_connections
     tests/test_asyncio/test_connection_pool.py::TestConnectionPool::test_max_connections
     tests/test_asyncio/test_connection_pool.py::TestConnectionPool::test_reuse_previously_released_connection
+    # open a second client with redis.Redis() / redis.asyncio.Redis() defaults, i.e. localhost:6379
+    # (skipped against Redis < 7.2 by their version mark, so they only run against 7.2+ servers)
+    tests/test_commands.py::TestRedisCommands::test_client_setinfo
+    tests/test_commands.py::TestRedisCommands::test_client_setinfo_with_driver_info
+    tests/test_asyncio/test_commands.py::TestRedisCommands::test_client_setinfo
+    tests/test_asyncio/test_commands.py::TestRedisCommands::test_client_setinfo_with_driver_info
 )
 
 # Server arguments, redis-server style. Beyond the basics: listen on loopback

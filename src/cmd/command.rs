@@ -449,6 +449,11 @@ fn getkeys_impl(ctx: &mut Ctx, with_flags: bool) -> CmdResult {
         if cmd.keys.is_empty() && cmd.get_keys.is_none() {
             return Err(Error::err("The command has no key arguments"));
         }
+        if cmd.has(NO_MANDATORY_KEYS) {
+            // EVAL/FCALL/... with numkeys 0: no keys is a valid answer.
+            ctx.out.array(0);
+            return Ok(());
+        }
         return Err(Error::err("Invalid arguments specified for command"));
     }
     ctx.out.array(pairs.len());

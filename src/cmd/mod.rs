@@ -22,6 +22,7 @@ pub mod scripting;
 pub mod server;
 pub mod sets;
 pub mod sort;
+pub mod standalone;
 pub mod streams;
 pub mod strings;
 pub mod table;
@@ -59,6 +60,7 @@ pub fn families() -> Vec<&'static [Command]> {
         replication::COMMANDS,
         scripting::COMMANDS,
         latency::COMMANDS,
+        standalone::COMMANDS,
     ]
 }
 

@@ -242,6 +242,7 @@ fn serve_key<'a>(ex: &Exec<'a>, db: &mut Db<'a>, dbi: usize, key: &[u8]) {
             started.elapsed(),
             res.as_ref().err(),
             &w.client,
+            false,
         );
         dispatch::record_command(db, &args, dirty_before);
         unlink(&mut db.locks, srv, &w);

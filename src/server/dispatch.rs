@@ -328,6 +328,11 @@ pub fn call(
     db.no_touch = c.no_touch;
     db.miss_events = reads_notify_misses(cmd);
     db.fx.origin = c.id();
+    if srv.monitor_count.load(Relaxed) > 0 && runs_script(cmd) {
+        // As Redis: MONITOR shows the EVAL/FCALL itself first, then the script's commands
+        // (with `lua` as their origin).
+        feed_monitors(srv, args, &c.shared, false);
+    }
     let (res, block) = run_handler(ex, c, cmd, args, out, &mut db, 0);
     srv.tracking.after_command(srv, c, cmd, args, false);
     let mut outcome = Outcome::Done;
@@ -357,6 +362,7 @@ pub fn call(
             started.elapsed(),
             res.as_ref().err(),
             &c.shared,
+            false,
         );
     }
     c.last_cmd = cmd.name;
@@ -450,6 +456,7 @@ pub fn call_nested<'a>(
         started.elapsed(),
         res.as_ref().err(),
         &c.shared,
+        mode & crate::cmd::ctx::IN_SCRIPT != 0,
     );
     res
 }
@@ -483,6 +490,7 @@ pub fn finish_effects(srv: &Server, db: &mut Db<'_>, _wrap: Option<()>) {
 }
 
 /// Updates commandstats, errorstats, slow log and MONITOR for one executed command.
+#[allow(clippy::too_many_arguments)]
 pub fn account_call(
     ex: &Exec<'_>,
     cmd: &'static Command,
@@ -491,6 +499,7 @@ pub fn account_call(
     elapsed: Duration,
     err: Option<&Error>,
     client: &Arc<ClientShared>,
+    from_script: bool,
 ) {
     let srv = ex.srv;
     let us = elapsed.as_micros() as u64;
@@ -519,7 +528,7 @@ pub fn account_call(
         slowlog_push(srv, args, us, client);
     }
     if srv.monitor_count.load(Relaxed) > 0 && !cmd.has(t::SKIP_MONITOR) && !cmd.has(t::ADMIN) {
-        feed_monitors(srv, args, client);
+        feed_monitors(srv, args, client, from_script);
     }
 }
 
@@ -579,15 +588,26 @@ pub fn repr(out: &mut String, s: &[u8]) {
     out.push('"');
 }
 
-fn feed_monitors(srv: &Server, args: &[&[u8]], client: &ClientShared) {
+/// EVAL, EVALSHA, FCALL and their read-only forms: shown to MONITOR before they run.
+fn runs_script(cmd: &Command) -> bool {
+    matches!(
+        cmd.name,
+        "eval" | "evalsha" | "eval_ro" | "evalsha_ro" | "fcall" | "fcall_ro"
+    )
+}
+
+/// One MONITOR line; commands run by a script show `lua` where Redis shows it instead of the
+/// client's address.
+fn feed_monitors(srv: &Server, args: &[&[u8]], client: &ClientShared, from_script: bool) {
     let us = util::now_us();
     let db = client.cur_db.load(Relaxed);
+    let origin: &dyn std::fmt::Display = if from_script { &"lua" } else { &client.addr };
     let mut line = format!(
         "+{}.{:06} [{} {}]",
         us / 1_000_000,
         us % 1_000_000,
         db,
-        client.addr
+        origin
     );
     for a in args {
         line.push(' ');
