@@ -24,7 +24,7 @@ use rand::RngExt;
 use super::ctx::{Ctx, LOADING};
 use super::keys::{parse_cursor, parse_scan_opts};
 use super::table::*;
-use crate::error::{self, CmdResult, Error, SYNTAX, WRONGTYPE};
+use crate::error::{self, CmdResult, Error, WRONGTYPE};
 use crate::server::notify;
 use crate::store::entry::{ValueMut, ValueRef, ValueType};
 use crate::store::field_expiry;
@@ -571,19 +571,7 @@ fn hrandfield(ctx: &mut Ctx) -> CmdResult {
         }
         return Ok(());
     }
-    let l = ctx.int(2)?;
-    if l == i64::MIN {
-        return Err(Error::lit(
-            "ERR value is out of range, value must between -9223372036854775807 and 9223372036854775807",
-        ));
-    }
-    if args.len() > 4 || (args.len() == 4 && !ctx.is(3, "withvalues")) {
-        return Err(SYNTAX);
-    }
-    let withvalues = args.len() == 4;
-    if withvalues && !(-(i64::MAX / 2)..=i64::MAX / 2).contains(&l) {
-        return Err(Error::lit("ERR value is out of range"));
-    }
+    let (l, withvalues) = super::zsets::random_count_args(ctx, "withvalues")?;
     if ctx.db.hash(key)?.is_none() {
         ctx.out.empty_array();
         return Ok(());

@@ -1294,19 +1294,7 @@ fn zrandmember(ctx: &mut Ctx) -> CmdResult {
         }
         return Ok(());
     }
-    let l = ctx.int(2)?;
-    if l == i64::MIN {
-        return Err(Error::lit(
-            "ERR value is out of range, value must between -9223372036854775807 and 9223372036854775807",
-        ));
-    }
-    if args.len() > 4 || (args.len() == 4 && !ctx.is(3, "withscores")) {
-        return Err(SYNTAX);
-    }
-    let withscores = args.len() == 4;
-    if withscores && !(-(i64::MAX / 2)..=i64::MAX / 2).contains(&l) {
-        return Err(Error::lit("ERR value is out of range"));
-    }
+    let (l, withscores) = random_count_args(ctx, "withscores")?;
     let Some(z) = ctx.db.zset(args[1])? else {
         ctx.out.empty_array();
         return Ok(());
@@ -1688,4 +1676,24 @@ fn zscan(ctx: &mut Ctx) -> CmdResult {
         }
     }
     Ok(())
+}
+
+/// The `count [WITHSCORES|WITHVALUES]` arguments of ZRANDMEMBER and HRANDFIELD, with Redis's
+/// range checks (a count whose pairs would overflow is refused when values are asked for).
+pub(crate) fn random_count_args(ctx: &Ctx, with: &str) -> Result<(i64, bool), Error> {
+    let l = ctx.int(2)?;
+    if l == i64::MIN {
+        return Err(Error::lit(
+            "ERR value is out of range, value must between -9223372036854775807 and 9223372036854775807",
+        ));
+    }
+    let n = ctx.args.len();
+    if n > 4 || (n == 4 && !ctx.is(3, with)) {
+        return Err(SYNTAX);
+    }
+    let flag = n == 4;
+    if flag && !(-(i64::MAX / 2)..=i64::MAX / 2).contains(&l) {
+        return Err(Error::lit("ERR value is out of range"));
+    }
+    Ok((l, flag))
 }
